@@ -1,0 +1,72 @@
+package quench
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// AuditEntry is one link of the append-only, hash-chained audit trail.
+// Hash covers every other field and PrevHash, so editing or deleting any
+// entry breaks the chain at that point.
+type AuditEntry struct {
+	Seq      int64           `json:"seq"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`  // token name, "system" or a check name
+	Action   string          `json:"action"` // e.g. "incident.ack", "step.run", "token.create"
+	Subject  string          `json:"subject"`
+	Outcome  string          `json:"outcome"` // "ok", "refused", "failed"
+	Data     json.RawMessage `json:"data,omitempty"`
+	PrevHash string          `json:"prev_hash"`
+	Hash     string          `json:"hash"`
+}
+
+// AuditService appends to and checks the audit trail.
+type AuditService interface {
+	// Append fills Seq, PrevHash and Hash and stores the entry.
+	Append(ctx context.Context, e AuditEntry) (*AuditEntry, error)
+	// FindAuditEntries returns entries with Seq > after, oldest first.
+	FindAuditEntries(ctx context.Context, after int64, limit int) ([]*AuditEntry, error)
+	// Verify walks the whole chain and returns an EINVALID error naming the
+	// first entry that was edited, removed or inserted.
+	Verify(ctx context.Context) (checked int64, err error)
+}
+
+// Deploy is one release of a service, recorded so incidents can show what
+// changed before they opened and where the last good version is.
+type Deploy struct {
+	ID         int64     `json:"id"`
+	Service    string    `json:"service"`
+	SHA        string    `json:"sha"`
+	Actor      string    `json:"actor"`
+	Note       string    `json:"note,omitempty"`
+	DeployedAt time.Time `json:"deployed_at"`
+}
+
+// DeployService records deploys.
+type DeployService interface {
+	RecordDeploy(ctx context.Context, d Deploy) (*Deploy, error)
+	// FindDeploys returns deploys in [from, to), newest first.
+	FindDeploys(ctx context.Context, from, to time.Time) ([]*Deploy, error)
+	// LastDeployBefore returns the newest deploy strictly before t, or ENOTFOUND.
+	LastDeployBefore(ctx context.Context, t time.Time) (*Deploy, error)
+}
+
+// BreakGlassGrant lets mutating steps run during a change freeze, for a
+// reason and for a bounded time.
+type BreakGlassGrant struct {
+	ID        int64      `json:"id"`
+	Reason    string     `json:"reason"`
+	Actor     string     `json:"actor"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// MaxBreakGlassTTL bounds a break-glass grant.
+const MaxBreakGlassTTL = 24 * time.Hour
+
+// Active reports whether the grant can be used at now.
+func (g *BreakGlassGrant) Active(now time.Time) bool {
+	return g.RevokedAt == nil && now.Before(g.ExpiresAt)
+}
