@@ -70,3 +70,21 @@ const MaxBreakGlassTTL = 24 * time.Hour
 func (g *BreakGlassGrant) Active(now time.Time) bool {
 	return g.RevokedAt == nil && now.Before(g.ExpiresAt)
 }
+
+// ChangeControlService stores the change freeze and break-glass grants.
+type ChangeControlService interface {
+	// Frozen reports whether a change freeze is on.
+	Frozen(ctx context.Context) (bool, error)
+	// SetFrozen turns the freeze on or off and audits who did it.
+	SetFrozen(ctx context.Context, frozen bool, actor string) error
+	// CreateGrant stores a grant and returns it with its secret, shown once.
+	// EINVALID without a reason or with a TTL outside (0, MaxBreakGlassTTL].
+	CreateGrant(ctx context.Context, reason string, ttl time.Duration, actor string) (*BreakGlassGrant, string, error)
+	// FindGrantBySecret returns EUNAUTHORIZED for an unknown secret and
+	// EFORBIDDEN for an expired or revoked grant.
+	FindGrantBySecret(ctx context.Context, secret string) (*BreakGlassGrant, error)
+	// RevokeGrant returns ENOTFOUND for an unknown id.
+	RevokeGrant(ctx context.Context, id int64, actor string) error
+	// FindGrants lists grants, newest first.
+	FindGrants(ctx context.Context) ([]*BreakGlassGrant, error)
+}
