@@ -94,4 +94,12 @@ type IncidentService interface {
 	Resolve(ctx context.Context, id int64, actor string) (*Incident, error)
 	// AddEvent appends an event to an incident's timeline.
 	AddEvent(ctx context.Context, ev TimelineEvent) (*TimelineEvent, error)
+	// CountIncidents counts incidents by status, for metrics and the UI.
+	CountIncidents(ctx context.Context) (IncidentCounts, error)
+}
+
+// IncidentCounts summarises the incidents in the store.
+type IncidentCounts struct {
+	ByStatus      map[Status]int64
+	OpenNoRunbook int64 // open incidents no runbook answers: coverage gaps
 }
