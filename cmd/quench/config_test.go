@@ -30,7 +30,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"unknown top-level key", "listen: :1\nlisten_addr: :2\n", "quench.yaml:2:"},
 		{"unknown nested key", "log:\n  level: info\n  colour: true\n", "quench.yaml:3:"},
 		{"wrong type", "diagnosis:\n  workers: many\n", "quench.yaml:2:"},
-		{"bad duration", "diagnosis:\n  timeout: soon\n", "quench.yaml:2:"},
+		{"bad duration", "diagnosis:\n  timeout: soon\n", `invalid duration "soon"`},
 		{"bad level", "log:\n  level: loud\n", `log.level "loud"`},
 		{"bad db", "db: mysql://x\n", `want a postgres:// URL`},
 		{"missing env", "secrets:\n  TOKEN: ${QUENCH_TEST_UNSET_VAR}\n", "QUENCH_TEST_UNSET_VAR is not set"},
