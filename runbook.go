@@ -35,6 +35,7 @@ type Runbook struct {
 	Signal     string   // the index's Alert Signal cell, Markdown allowed
 	Match      []Matcher
 	Escalation []string // role ids, first contacted first
+	Order      int      // row position inside its category in the index; ties go by id
 
 	Path     string    // file the runbook was read from
 	Sections []Section // level-2 sections in document order
