@@ -1,0 +1,99 @@
+// Package shell classifies runbook commands and runs them: locally here,
+// and behind the Runner interface that the ssh package also implements.
+package shell
+
+import (
+	"context"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/quench-sh/quench"
+)
+
+// Limits a Spec gets when it leaves them zero.
+const (
+	DefaultTimeout   = 30 * time.Second
+	DefaultMaxOutput = 256 << 10
+	// DefaultKillGrace is how long a command has between SIGTERM and
+	// SIGKILL once it must stop.
+	DefaultKillGrace = 2 * time.Second
+)
+
+// Spec is one command to run.
+type Spec struct {
+	// Script is the step's command text, run by the shell as written
+	// (`bash -c Script`). Alert data never goes in here: it comes in Env.
+	Script string
+	// Env is the complete environment: nothing is inherited from the
+	// server. Names must be shell identifiers.
+	Env map[string]string
+	// Dir is the working directory; "" means a safe default (os.TempDir()
+	// locally, the login directory over SSH).
+	Dir string
+	// Timeout bounds the run; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// MaxOutput is how many bytes of output are kept; 0 means
+	// DefaultMaxOutput. The tail is kept and the cut marked at the start.
+	MaxOutput int
+	// Secrets are values replaced by Redacted in the output before anyone
+	// sees it, even when split across writes.
+	Secrets []string
+}
+
+// Validate returns EINVALID when the Spec cannot be run as given.
+func (s Spec) Validate() error {
+	if strings.IndexByte(s.Script, 0) >= 0 {
+		return quench.Errorf(quench.EINVALID, "script holds a NUL byte")
+	}
+	if strings.IndexByte(s.Dir, 0) >= 0 {
+		return quench.Errorf(quench.EINVALID, "working directory holds a NUL byte")
+	}
+	if s.Timeout < 0 {
+		return quench.Errorf(quench.EINVALID, "timeout %v is negative", s.Timeout)
+	}
+	if s.MaxOutput < 0 {
+		return quench.Errorf(quench.EINVALID, "output limit %d is negative", s.MaxOutput)
+	}
+	return validateEnv(s.Env)
+}
+
+// timeout returns the effective timeout.
+func (s Spec) timeout() time.Duration {
+	if s.Timeout == 0 {
+		return DefaultTimeout
+	}
+	return s.Timeout
+}
+
+// Result is what a run produced.
+type Result struct {
+	// ExitCode is the command's exit status; 128+N when a signal N it got
+	// from elsewhere killed it (as a shell reports it); -1 when quench
+	// killed it (TimedOut or Canceled).
+	ExitCode int
+	// Output is stdout and stderr interleaved as they came, scrubbed, and
+	// capped to the tail (see Spec.MaxOutput).
+	Output    []byte
+	Truncated bool // bytes were cut from the start of Output
+	TimedOut  bool // killed because Spec.Timeout passed
+	Canceled  bool // killed because the context was canceled
+	Started   time.Time
+	Finished  time.Time
+	// OutputSHA256 is the hex SHA-256 of Output as stored, for the audit
+	// trail.
+	OutputSHA256 string
+}
+
+// Duration returns how long the command ran.
+func (r Result) Duration() time.Duration { return r.Finished.Sub(r.Started) }
+
+// Runner runs one command somewhere.
+type Runner interface {
+	// Run runs spec and waits for it. live, when not nil, receives the
+	// scrubbed output as it comes, for streaming to a viewer. A command
+	// that ran returns a nil error whatever its exit code, also when it
+	// was killed (Result.TimedOut, Result.Canceled); an error means it
+	// could not run at all.
+	Run(ctx context.Context, spec Spec, live io.Writer) (Result, error)
+}

@@ -1,0 +1,169 @@
+//go:build linux
+
+package shell
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultShell runs local commands when Local.Shell is empty.
+const DefaultShell = "/bin/bash"
+
+// drainWait is how long output may still arrive once the group is killed.
+const drainWait = 200 * time.Millisecond
+
+// Local runs commands on this machine as `Shell -c script`, each in a
+// process group of its own so that everything it starts can be stopped.
+//
+// When the shell exits, the processes it left behind in its group are
+// stopped too: a step owns what it starts. On timeout or cancellation the
+// group gets SIGTERM and, KillGrace later, SIGKILL.
+type Local struct {
+	Shell     string        // "" means DefaultShell
+	KillGrace time.Duration // 0 means DefaultKillGrace
+}
+
+var _ Runner = Local{}
+
+// Run runs spec; see Runner.
+func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, error) {
+	if err := spec.Validate(); err != nil {
+		return Result{}, err
+	}
+	env, err := Environ(spec.Env)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("shell: not started: %w", err)
+	}
+	shell := l.Shell
+	if shell == "" {
+		shell = DefaultShell
+	}
+	dir := spec.Dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	grace := l.KillGrace
+	if grace <= 0 {
+		grace = DefaultKillGrace
+	}
+
+	// One pipe for stdout and stderr keeps their order as the command
+	// wrote it.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return Result{}, fmt.Errorf("shell: pipe: %w", err)
+	}
+	defer pr.Close()
+	cmd := exec.Command(shell, "-c", spec.Script)
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	// Stdin stays nil: the command reads /dev/null.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	out := NewOutput(spec, live)
+	timer := time.NewTimer(spec.timeout())
+	defer timer.Stop()
+	if err := cmd.Start(); err != nil {
+		pw.Close()
+		return Result{}, fmt.Errorf("shell: start %s in %s: %w", shell, dir, err)
+	}
+	res := Result{Started: time.Now()}
+	pw.Close()
+	pid := cmd.Process.Pid
+
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		io.Copy(out, pr) // ends at EOF, or at the read deadline set below
+	}()
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		waitExited(pid)
+	}()
+
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		res.Canceled = true
+	case <-timer.C:
+		res.TimedOut = true
+	}
+	// The shell is not reaped yet, so its pid still names its process
+	// group and cannot be reused: signalling the group is safe until Wait.
+	stopGroup(pid, grace, exited, drained)
+	state, err := cmd.Process.Wait()
+	if err != nil {
+		return Result{}, fmt.Errorf("shell: wait: %w", err)
+	}
+
+	// Killed processes close the pipe as they die. One that left the group
+	// (setsid) may hold it open; what it prints after this is not the
+	// step's.
+	select {
+	case <-drained:
+	case <-time.After(drainWait):
+		pr.SetReadDeadline(time.Now())
+		<-drained
+	}
+	out.Finish(&res)
+	res.Finished = time.Now()
+	res.ExitCode = exitCode(state, res.TimedOut || res.Canceled)
+	return res, nil
+}
+
+// stopGroup stops every process in the group: SIGTERM, then SIGKILL once
+// the shell has exited and the output pipe is closed (nothing left that
+// writes), or after grace, whichever comes first. It returns when the shell
+// has exited.
+func stopGroup(pgid int, grace time.Duration, exited, drained <-chan struct{}) {
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	for exited != nil || drained != nil {
+		select {
+		case <-exited:
+			exited = nil
+		case <-drained:
+			drained = nil
+		case <-deadline.C:
+			exited, drained = nil, nil
+		}
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+}
+
+// waitExited blocks until the process has exited, without reaping it.
+func waitExited(pid int) {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if !errors.Is(err, unix.EINTR) {
+			return
+		}
+	}
+}
+
+func exitCode(state *os.ProcessState, killed bool) int {
+	if killed {
+		return -1
+	}
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return state.ExitCode()
+}
