@@ -1,0 +1,162 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/quench-sh/quench"
+)
+
+// maxClientBody bounds a response the client reads.
+const maxClientBody = 32 << 20
+
+// Client talks to a quench server's API for the CLI. Errors the server
+// reports come back as *quench.Error with the code its status maps to.
+type Client struct {
+	URL   string // base URL, e.g. http://127.0.0.1:8080
+	Token string // a viewer token or better
+	// HTTP is the client used; nil means http.DefaultClient.
+	HTTP *http.Client
+}
+
+// FindIncidents lists one page of incidents, newest first.
+func (c *Client) FindIncidents(ctx context.Context, f quench.IncidentFilter) (*IncidentList, error) {
+	q := url.Values{}
+	if f.Status != "" {
+		q.Set("status", string(f.Status))
+	}
+	if f.Severity != "" {
+		q.Set("severity", string(f.Severity))
+	}
+	if f.RunbookID != "" {
+		q.Set("runbook", f.RunbookID)
+	}
+	if f.NoRunbook {
+		q.Set("no_runbook", "true")
+	}
+	if f.BeforeID > 0 {
+		q.Set("before", strconv.FormatInt(f.BeforeID, 10))
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	var out IncidentList
+	if err := c.do(ctx, http.MethodGet, "/api/v1/incidents", q, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// FindIncident returns one incident with its timeline.
+func (c *Client) FindIncident(ctx context.Context, id int64) (*IncidentView, error) {
+	var out IncidentView
+	if err := c.do(ctx, http.MethodGet, incidentPath(id), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Acknowledge acknowledges an incident as the client's token.
+func (c *Client) Acknowledge(ctx context.Context, id int64) (*IncidentView, error) {
+	var out IncidentView
+	if err := c.do(ctx, http.MethodPost, incidentPath(id)+"/ack", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Resolve resolves an incident as the client's token.
+func (c *Client) Resolve(ctx context.Context, id int64) (*IncidentView, error) {
+	var out IncidentView
+	if err := c.do(ctx, http.MethodPost, incidentPath(id)+"/resolve", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AddNote adds a note to an incident's timeline.
+func (c *Client) AddNote(ctx context.Context, id int64, text string) (*quench.TimelineEvent, error) {
+	var out quench.TimelineEvent
+	if err := c.do(ctx, http.MethodPost, incidentPath(id)+"/notes", nil, noteRequest{Text: text}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func incidentPath(id int64) string {
+	return "/api/v1/incidents/" + strconv.FormatInt(id, 10)
+}
+
+// do sends one request and decodes a 2xx JSON answer into out, or the
+// {"error": …} body of any other answer into a *quench.Error.
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	u := strings.TrimRight(c.URL, "/") + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("quench client: encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return quench.Errorf(quench.EINVALID, "quench client: %v", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return quench.Errorf(quench.EUNAVAILABLE, "quench server %s: %v", c.URL, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxClientBody))
+	if err != nil {
+		return quench.Errorf(quench.EUNAVAILABLE, "quench server %s: reading answer: %v", c.URL, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return responseError(resp.StatusCode, data)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("quench client: decode %s %s answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// responseError rebuilds the server's error from its status and body.
+func responseError(status int, data []byte) error {
+	var eb errorBody
+	msg := ""
+	if json.Unmarshal(data, &eb) == nil {
+		msg = eb.Error
+	}
+	if msg == "" {
+		msg = strings.TrimSpace(truncate(string(data), 200))
+	}
+	if msg == "" {
+		msg = strings.ToLower(http.StatusText(status))
+	}
+	return &quench.Error{Code: codeOf(status), Message: msg}
+}

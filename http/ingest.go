@@ -1,0 +1,174 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/ingest"
+)
+
+// ingestResponse is the answer to a webhook: what became of its alerts.
+// It is sent only after the store committed them.
+type ingestResponse struct {
+	Alerts    int                  `json:"alerts"`
+	Opened    int                  `json:"opened"`
+	Incidents []int64              `json:"incidents"` // distinct, in order of first mention
+	Results   []ingestResultOutput `json:"results"`   // one per alert, in payload order
+}
+
+type ingestResultOutput struct {
+	Incident int64                `json:"incident,omitempty"` // absent when ignored
+	Outcome  quench.IngestOutcome `json:"outcome"`
+	DedupKey string               `json:"dedup_key"`
+}
+
+// ingestHandler serves one webhook source: read and parse the whole body,
+// so nothing partial is stored, then ingest every alert in one call.
+func (s *Server) ingestHandler(source string, parse func([]byte) ([]quench.Alert, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		body, err := readBody(w, r, s.maxBody())
+		if err != nil {
+			s.metrics.rejected(source)
+			s.writeError(w, r, err)
+			return
+		}
+		alerts, err := parse(body)
+		if err != nil {
+			s.metrics.rejected(source)
+			s.writeError(w, r, fmt.Errorf("%s: %w", source, err))
+			return
+		}
+		results, err := s.ingest(r.Context(), source, alerts)
+		s.metrics.ingestDuration.WithLabelValues(source).Observe(time.Since(start).Seconds())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, summarize(results))
+	}
+}
+
+func summarize(results []quench.IngestResult) ingestResponse {
+	out := ingestResponse{Alerts: len(results), Incidents: []int64{}, Results: make([]ingestResultOutput, len(results))}
+	seen := make(map[int64]bool, len(results))
+	for i, res := range results {
+		out.Results[i] = ingestResultOutput{Incident: res.IncidentID, Outcome: res.Outcome, DedupKey: res.DedupKey}
+		if res.Outcome == quench.OutcomeOpened {
+			out.Opened++
+		}
+		if res.IncidentID != 0 && !seen[res.IncidentID] {
+			seen[res.IncidentID] = true
+			out.Incidents = append(out.Incidents, res.IncidentID)
+		}
+	}
+	return out
+}
+
+// ingest stamps, routes and stores parsed alerts, then runs OnIngested.
+// Once the request is accepted it no longer depends on the client: a client
+// that hangs up while the group commit runs must not leave alerts stored
+// but never handed to diagnosis and paging.
+func (s *Server) ingest(ctx context.Context, source string, alerts []quench.Alert) ([]quench.IngestResult, error) {
+	if len(alerts) == 0 {
+		return nil, nil
+	}
+	integration := actor(ctx)
+	now := s.now()
+	unrouted := 0
+	for i := range alerts {
+		a := &alerts[i]
+		a.ReceivedAt = now
+		a.Integration = integration
+		a.RunbookID = s.Router.Route(a)
+		if a.RunbookID == "" && a.Action == quench.ActionTrigger {
+			unrouted++
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ingestTimeout)
+	defer cancel()
+	results, err := s.Incidents.IngestAlerts(ctx, alerts)
+	if err != nil {
+		s.metrics.alertsReceived.WithLabelValues(source, "failed").Add(float64(len(alerts)))
+		return nil, fmt.Errorf("ingest %s: %w", source, err)
+	}
+	s.metrics.ingested(source, results, unrouted)
+	if s.OnIngested != nil {
+		s.OnIngested(ctx, alerts, results)
+	}
+	return results, nil
+}
+
+// pagerDutyAnswer is the Events API v2 response body, success or error.
+type pagerDutyAnswer struct {
+	Status   string   `json:"status"`
+	Message  string   `json:"message"`
+	DedupKey string   `json:"dedup_key,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
+}
+
+// handleEnqueue is PagerDuty's POST /v2/enqueue. The routing key in the
+// body is the credential, and every answer has PagerDuty's shape, so any
+// Events API v2 client works unchanged. An unknown routing key, or a
+// token that is not an ingest token, is a 400 "Invalid routing key", as
+// PagerDuty answers it.
+func (s *Server) handleEnqueue(w http.ResponseWriter, r *http.Request) {
+	const source = quench.SourcePagerDuty
+	start := time.Now()
+	body, err := readBody(w, r, s.maxBody())
+	if err != nil {
+		s.metrics.rejected(source)
+		s.writePagerDutyError(w, r, err, nil)
+		return
+	}
+	ev, err := ingest.ParsePagerDuty(body)
+	if err != nil {
+		s.metrics.rejected(source)
+		s.writePagerDutyError(w, r, err, ingest.FieldErrors(err))
+		return
+	}
+	tok, err := s.lookupToken(r.Context(), ev.RoutingKey)
+	if err == nil && tok.Role != quench.RoleIngest {
+		err = quench.Errorf(quench.EUNAUTHORIZED, "not an ingest token")
+	}
+	if err != nil {
+		s.metrics.rejected(source)
+		if quench.ErrorCode(err) == quench.EUNAUTHORIZED {
+			writeJSON(w, http.StatusBadRequest, pagerDutyAnswer{
+				Status: "invalid event", Message: "Event object is invalid", Errors: []string{"Invalid routing key"},
+			})
+			return
+		}
+		s.writePagerDutyError(w, r, err, nil)
+		return
+	}
+	ctx := context.WithValue(r.Context(), tokenKey{}, tok)
+	results, err := s.ingest(ctx, source, []quench.Alert{ev.Alert})
+	s.metrics.ingestDuration.WithLabelValues(source).Observe(time.Since(start).Seconds())
+	if err != nil {
+		s.writePagerDutyError(w, r, err, nil)
+		return
+	}
+	key := ev.Alert.DedupKey
+	if len(results) == 1 && results[0].DedupKey != "" {
+		key = results[0].DedupKey
+	}
+	writeJSON(w, http.StatusAccepted, pagerDutyAnswer{Status: "success", Message: "Event processed", DedupKey: key})
+}
+
+// writePagerDutyError answers in PagerDuty's error shape with the status
+// the error's code maps to.
+func (s *Server) writePagerDutyError(w http.ResponseWriter, r *http.Request, err error, fieldErrors []string) {
+	status, msg := s.errorStatus(r, err)
+	if status == http.StatusBadRequest {
+		if len(fieldErrors) == 0 {
+			fieldErrors = []string{msg}
+		}
+		writeJSON(w, status, pagerDutyAnswer{Status: "invalid event", Message: "Event object is invalid", Errors: fieldErrors})
+		return
+	}
+	writeJSON(w, status, pagerDutyAnswer{Status: "error", Message: msg, Errors: []string{msg}})
+}

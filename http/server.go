@@ -1,0 +1,286 @@
+// Package http is quench's HTTP layer: the server (ingest routes, the JSON
+// API, health and metrics) and the client the CLI uses. It wraps net/http and
+// prometheus/client_golang; it owns the one mapping from quench error codes
+// to HTTP statuses.
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/quench-sh/quench"
+)
+
+// Server serves quench over HTTP. Set the exported fields, then call Open
+// (or mount Handler in a server of your own). Fields must not change after
+// the first call to Open or Handler.
+type Server struct {
+	// Addr is the address to listen on; "127.0.0.1:0" picks a free port.
+	Addr string
+
+	Incidents     quench.IncidentService
+	Tokens        quench.TokenService
+	Audit         quench.AuditService
+	Deploys       quench.DeployService
+	ChangeControl quench.ChangeControlService
+	Runbooks      quench.RunbookService
+
+	// Router picks each ingested alert's runbook.
+	Router interface{ Route(*quench.Alert) string }
+
+	// Ready reports whether the server's dependencies (the database) can
+	// serve; /readyz answers 503 while it fails. Nil means always ready.
+	Ready func(ctx context.Context) error
+
+	// OnIngested runs after ingested alerts are committed and before the
+	// client gets its answer, with results in the order of alerts. It gets a
+	// context that a client hanging up does not cancel, so paging is not
+	// lost; it should hand slow work (diagnosis, notifications) to a
+	// background worker rather than hold the request. May be nil.
+	OnIngested func(ctx context.Context, alerts []quench.Alert, results []quench.IngestResult)
+
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	// Registry receives quench's metrics; /metrics serves everything on it.
+	Registry *prometheus.Registry
+
+	// MaxBodyBytes bounds a request body; larger ones get 413.
+	MaxBodyBytes int64
+
+	once    sync.Once
+	handler http.Handler
+	mux     *http.ServeMux
+	routes  []route
+	metrics *metrics
+
+	ln        net.Listener
+	srv       *http.Server
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewServer returns a server with defaults: a fresh metrics registry, the
+// real clock, a discarding logger and quench.MaxBodyBytes.
+func NewServer() *Server {
+	return &Server{
+		Addr:         "127.0.0.1:8080",
+		Logger:       slog.New(slog.DiscardHandler),
+		Now:          time.Now,
+		Registry:     prometheus.NewRegistry(),
+		MaxBodyBytes: quench.MaxBodyBytes,
+	}
+}
+
+// ingestTimeout bounds how long an accepted ingest request may wait for the
+// store once the client's own context no longer counts.
+const ingestTimeout = 30 * time.Second
+
+// Open validates the configuration, listens on Addr and serves in the
+// background. It returns once the listener is bound, so URL is usable.
+func (s *Server) Open() error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("http: listen: %w", err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger().Handler(), slog.LevelWarn),
+	}
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logger().Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// validate names the first required field left unset, so a wiring mistake
+// fails at start rather than on the first request.
+func (s *Server) validate() error {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"Incidents", s.Incidents != nil},
+		{"Tokens", s.Tokens != nil},
+		{"Audit", s.Audit != nil},
+		{"Deploys", s.Deploys != nil},
+		{"ChangeControl", s.ChangeControl != nil},
+		{"Runbooks", s.Runbooks != nil},
+		{"Router", s.Router != nil},
+		{"Registry", s.Registry != nil},
+	} {
+		if !f.set {
+			return fmt.Errorf("http: Server.%s is required", f.name)
+		}
+	}
+	return nil
+}
+
+// URL returns the base URL the server is bound to, or "" before Open.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops accepting connections and waits for in-flight requests to
+// finish, or for ctx to end, in which case remaining connections are cut.
+func (s *Server) Close(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	s.closeOnce.Do(func() {
+		s.closeErr = s.srv.Shutdown(ctx)
+		if s.closeErr != nil {
+			_ = s.srv.Close()
+		}
+		<-s.done
+	})
+	return s.closeErr
+}
+
+// Handler returns the server's routes with auth, error mapping and metrics.
+// Its metrics are registered on Registry the first time it is called.
+func (s *Server) Handler() http.Handler {
+	s.once.Do(s.build)
+	return s.handler
+}
+
+func (s *Server) build() {
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(s.Registry, s, s.logger())
+	s.mux = http.NewServeMux()
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.pattern, s.instrument(rt.pattern, s.authorize(rt.need, rt.handler)))
+	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// No route: the mux answers 404 or 405 in plain text; keep its
+		// status and Allow header but speak JSON like every other route.
+		jw := &jsonErrorWriter{ResponseWriter: w}
+		s.mux.ServeHTTP(jw, r)
+		s.metrics.request("unmatched", jw.status)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Server) maxBody() int64 {
+	if s.MaxBodyBytes <= 0 {
+		return quench.MaxBodyBytes
+	}
+	return s.MaxBodyBytes
+}
+
+// statusWriter records the status a handler sent, for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// instrument counts requests by route pattern and status.
+func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.metrics.request(pattern, sw.status)
+	})
+}
+
+// jsonErrorWriter turns the mux's plain-text error answers into JSON.
+type jsonErrorWriter struct {
+	http.ResponseWriter
+	status  int
+	swallow bool
+}
+
+func (w *jsonErrorWriter) WriteHeader(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if code < 400 {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.swallow = true
+	w.ResponseWriter.Header().Del("Content-Length")
+	writeJSON(w.ResponseWriter, code, errorBody{Error: lowerFirst(http.StatusText(code))})
+}
+
+func (w *jsonErrorWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.swallow {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}
