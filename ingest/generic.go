@@ -1,0 +1,98 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"github.com/quench-sh/quench"
+)
+
+// genericAlert is quench's own small shape for scripts and cron jobs.
+type genericAlert struct {
+	Summary  string            `json:"summary"`
+	Severity string            `json:"severity"`
+	DedupKey string            `json:"dedup_key"`
+	Status   string            `json:"status"`
+	Labels   map[string]string `json:"labels"`
+	Details  json.RawMessage   `json:"details"`
+}
+
+// ParseGeneric parses quench's generic alert:
+//
+//	{"summary": "…", "severity": "…", "dedup_key": "…", "status": "…",
+//	 "labels": {"name": "value"}, "details": {…}}
+//
+// or a JSON array of such objects, which is a batch taken whole or not at
+// all. summary is required. severity is any word ParseSeverity knows,
+// default high. status is firing or trigger (the default), resolved or
+// resolve, acknowledged or acknowledge. Without dedup_key the key is a hash
+// of summary and labels, so a script that repeats itself raises one
+// incident. labels values must be strings; details is any JSON object and is
+// kept as Alert.Details.
+func ParseGeneric(body []byte) ([]quench.Alert, error) {
+	var in []genericAlert
+	prefix := func(i int) string { return "" }
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		if err := decode(body, &in); err != nil {
+			return nil, err
+		}
+		if err := checkCount("body", len(in)); err != nil {
+			return nil, err
+		}
+		prefix = func(i int) string { return "[" + strconv.Itoa(i) + "]." }
+	} else {
+		in = make([]genericAlert, 1)
+		if err := decode(body, &in[0]); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]quench.Alert, len(in))
+	for i := range in {
+		if err := genericTo(&out[i], &in[i], prefix(i)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func genericTo(a *quench.Alert, g *genericAlert, p string) *quench.Error {
+	a.Source = quench.SourceGeneric
+	if blank(g.Summary) {
+		return invalid("%ssummary is required", p)
+	}
+	a.Summary = cut(clean(g.Summary), quench.MaxSummaryBytes)
+	a.Severity = quench.ParseSeverity(g.Severity, quench.SeverityHigh)
+
+	switch g.Status {
+	case "", "firing", "trigger":
+		a.Action = quench.ActionTrigger
+	case "resolved", "resolve":
+		a.Action = quench.ActionResolve
+	case "acknowledged", "acknowledge":
+		a.Action = quench.ActionAcknowledge
+	default:
+		return invalid("%sstatus: %s is not firing, resolved or acknowledged", p, quote(g.Status))
+	}
+
+	var err *quench.Error
+	if a.Labels, err = cleanMap(p+"labels", "labels", g.Labels); err != nil {
+		return err
+	}
+	a.Annotations = map[string]string{}
+
+	if blank(g.DedupKey) {
+		a.DedupKey = contentKey(a.Summary, a.Labels)
+	} else {
+		a.DedupKey = clean(g.DedupKey)
+		if err := checkLen(p+"dedup_key", a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
+			return err
+		}
+	}
+
+	if t := jsonType(g.Details); t != "object" && t != "null" && t != "nothing" {
+		return invalid("%sdetails: expected object, got %s", p, t)
+	}
+	a.Details = cleanRaw(g.Details)
+	return nil
+}
