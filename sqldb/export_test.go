@@ -1,0 +1,49 @@
+package sqldb
+
+import "context"
+
+// Test hooks: tests live in package sqldb_test (they use sqldbtest, which
+// imports sqldb) and reach a few internals through these.
+
+// Clean is clean, for the fuzz test.
+var Clean = clean
+
+// ExecRaw runs SQL on the writer, bypassing the store: how tests tamper.
+func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := db.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// QueryStrings returns the first column of every row, as text.
+func (db *DB) QueryStrings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// HoldWriter opens a write transaction, which holds the audit head (and on
+// SQLite the writer) until release, so the group-commit loop blocks.
+func (db *DB) HoldWriter(ctx context.Context) (release func(), err error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func() { tx.Rollback() }, nil
+}
+
+// IngestQueueLen is how many requests wait for the group-commit loop.
+func (db *DB) IngestQueueLen() int { return len(db.ingest.queue) }

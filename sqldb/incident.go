@@ -1,0 +1,335 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quench-sh/quench"
+)
+
+// IncidentService stores incidents and their timelines and applies alerts
+// to them.
+type IncidentService struct{ db *DB }
+
+var _ quench.IncidentService = (*IncidentService)(nil)
+
+// NewIncidentService returns the incident store of db.
+func NewIncidentService(db *DB) *IncidentService { return &IncidentService{db: db} }
+
+// Page sizes of FindIncidents.
+const (
+	DefaultIncidentLimit = 50
+	MaxIncidentLimit     = 500
+)
+
+const incidentCols = `id, status, severity, summary, runbook_id, source, integration, dedup_key, alert_count,
+	labels, annotations, opened_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by`
+
+func scanIncident(row interface{ Scan(...any) error }) (*quench.Incident, error) {
+	var in quench.Incident
+	var runbook, ackBy, resBy sql.NullString
+	var labels, annotations string
+	var opened, seen, acked, resolved timeCol
+	if err := row.Scan(&in.ID, &in.Status, &in.Severity, &in.Summary, &runbook, &in.Source, &in.Integration,
+		&in.DedupKey, &in.AlertCount, &labels, &annotations, &opened, &seen, &acked, &ackBy, &resolved, &resBy); err != nil {
+		return nil, err
+	}
+	var err error
+	if in.Labels, err = decodeMap(labels); err != nil {
+		return nil, err
+	}
+	if in.Annotations, err = decodeMap(annotations); err != nil {
+		return nil, err
+	}
+	in.RunbookID, in.AcknowledgedBy, in.ResolvedBy = runbook.String, ackBy.String, resBy.String
+	in.OpenedAt, in.LastSeenAt = opened.T, seen.T
+	in.AcknowledgedAt, in.ResolvedAt = acked.ptr(), resolved.ptr()
+	return &in, nil
+}
+
+// FindIncident returns ENOTFOUND when no incident has that id.
+func (s *IncidentService) FindIncident(ctx context.Context, id int64) (*quench.Incident, error) {
+	return findIncident(ctx, s.db.r, id)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func findIncident(ctx context.Context, q querier, id int64) (*quench.Incident, error) {
+	in, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, quench.Errorf(quench.ENOTFOUND, "incident %d not found", id)
+	}
+	if err != nil {
+		return nil, readErr(ctx, "find incident", err)
+	}
+	return in, nil
+}
+
+// FindIncidents returns incidents matching f, newest first. Limit defaults
+// to 50 and is capped at 500; BeforeID continues a page.
+func (s *IncidentService) FindIncidents(ctx context.Context, f quench.IncidentFilter) ([]*quench.Incident, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Status != "" {
+		if !f.Status.Valid() {
+			return nil, quench.Errorf(quench.EINVALID, "unknown status %q", f.Status)
+		}
+		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if f.Severity != "" {
+		if !f.Severity.Valid() {
+			return nil, quench.Errorf(quench.EINVALID, "unknown severity %q", f.Severity)
+		}
+		where = append(where, "severity = "+arg(string(f.Severity)))
+	}
+	if f.NoRunbook {
+		if f.RunbookID != "" {
+			return nil, quench.Errorf(quench.EINVALID, "a runbook id and no-runbook exclude each other")
+		}
+		where = append(where, "runbook_id IS NULL")
+	} else if f.RunbookID != "" {
+		where = append(where, "runbook_id = "+arg(f.RunbookID))
+	}
+	if f.BeforeID < 0 {
+		return nil, quench.Errorf(quench.EINVALID, "before id must not be negative")
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "id < "+arg(f.BeforeID))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultIncidentLimit
+	}
+	limit = min(limit, MaxIncidentLimit)
+	q := `SELECT ` + incidentCols + ` FROM incidents`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ` + arg(limit)
+	rows, err := s.db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, readErr(ctx, "find incidents", err)
+	}
+	defer rows.Close()
+	out := []*quench.Incident{}
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, readErr(ctx, "find incidents", err)
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, readErr(ctx, "find incidents", err)
+	}
+	return out, nil
+}
+
+// Timeline returns an incident's events, oldest first, or ENOTFOUND.
+func (s *IncidentService) Timeline(ctx context.Context, id int64) ([]quench.TimelineEvent, error) {
+	rows, err := s.db.r.QueryContext(ctx,
+		`SELECT id, incident_id, at, kind, actor, text, data FROM timeline_events WHERE incident_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, readErr(ctx, "timeline", err)
+	}
+	defer rows.Close()
+	out := []quench.TimelineEvent{}
+	for rows.Next() {
+		var ev quench.TimelineEvent
+		var at timeCol
+		var data sql.NullString
+		if err := rows.Scan(&ev.ID, &ev.IncidentID, &at, &ev.Kind, &ev.Actor, &ev.Text, &data); err != nil {
+			return nil, readErr(ctx, "timeline", err)
+		}
+		ev.At = at.T
+		if data.String != "" {
+			ev.Data = json.RawMessage(data.String)
+		}
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, readErr(ctx, "timeline", err)
+	}
+	if len(out) == 0 {
+		// No events: tell an unknown incident from an empty timeline.
+		if _, err := findIncident(ctx, s.db.r, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Acknowledge marks a triggered incident acknowledged by actor. ECONFLICT
+// when it is resolved or already acknowledged.
+func (s *IncidentService) Acknowledge(ctx context.Context, id int64, actor string) (*quench.Incident, error) {
+	return s.transition(ctx, id, actor, quench.StatusAcknowledged)
+}
+
+// Resolve marks an open incident resolved by actor. ECONFLICT when it is
+// already resolved.
+func (s *IncidentService) Resolve(ctx context.Context, id int64, actor string) (*quench.Incident, error) {
+	return s.transition(ctx, id, actor, quench.StatusResolved)
+}
+
+func (s *IncidentService) transition(ctx context.Context, id int64, actor string, to quench.Status) (*quench.Incident, error) {
+	actor = clean(actor)
+	if actor == "" {
+		return nil, quench.Errorf(quench.EINVALID, "an actor is required")
+	}
+	var out *quench.Incident
+	err := s.db.write(ctx, func(tx *txn) error {
+		in, err := findIncident(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case in.Status == quench.StatusResolved:
+			return quench.Errorf(quench.ECONFLICT, "incident %d is already resolved", id)
+		case to == quench.StatusAcknowledged && in.Status == quench.StatusAcknowledged:
+			return quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged by %s", id, in.AcknowledgedBy)
+		}
+		now := utc(s.db.now())
+		var text string
+		if to == quench.StatusAcknowledged {
+			err = tx.acknowledge(ctx, id, now, actor)
+			text = "acknowledged by " + actor
+		} else {
+			err = tx.resolve(ctx, id, now, actor)
+			text = "resolved by " + actor
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.event(ctx, id, now, string(to), actor, text, ""); err != nil {
+			return err
+		}
+		if _, err := tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: auditAction(to),
+			Subject: incidentSubject(id), Data: auditData(map[string]string{"from": string(in.Status)})}); err != nil {
+			return err
+		}
+		out, err = findIncident(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func auditAction(to quench.Status) string {
+	if to == quench.StatusAcknowledged {
+		return "incident.ack"
+	}
+	return "incident.resolve"
+}
+
+func incidentSubject(id int64) string { return "incident/" + strconv.FormatInt(id, 10) }
+
+func (tx *txn) acknowledge(ctx context.Context, id int64, at time.Time, actor string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
+		at, actor, id); err != nil {
+		return fmt.Errorf("sqldb: acknowledge incident %d: %w", id, err)
+	}
+	return nil
+}
+
+func (tx *txn) resolve(ctx context.Context, id int64, at time.Time, actor string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
+		at, actor, id); err != nil {
+		return fmt.Errorf("sqldb: resolve incident %d: %w", id, err)
+	}
+	return nil
+}
+
+// event inserts a timeline event and returns nothing; data is "" or JSON.
+func (tx *txn) event(ctx context.Context, id int64, at time.Time, kind, actor, text, data string) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, at, kind, actor, text, nullString(data)); err != nil {
+		return fmt.Errorf("sqldb: timeline event: %w", err)
+	}
+	return nil
+}
+
+// AddEvent appends an event (a note, a step's start or result) to an
+// incident's timeline. Kind and actor are required, At defaults to now and
+// Data, when set, must be JSON. ENOTFOUND for an unknown incident.
+func (s *IncidentService) AddEvent(ctx context.Context, ev quench.TimelineEvent) (*quench.TimelineEvent, error) {
+	ev.Kind, ev.Actor, ev.Text = clean(ev.Kind), clean(ev.Actor), clean(ev.Text)
+	if ev.Kind == "" || ev.Actor == "" {
+		return nil, quench.Errorf(quench.EINVALID, "a timeline event needs a kind and an actor")
+	}
+	data, err := cleanJSON("timeline event", ev.Data)
+	if err != nil {
+		return nil, err
+	}
+	ev.Data = nil
+	if data != "" {
+		ev.Data = json.RawMessage(data)
+	}
+	if ev.At.IsZero() {
+		ev.At = s.db.now()
+	}
+	ev.At = utc(ev.At)
+	err = s.db.write(ctx, func(tx *txn) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE id = $1`, ev.IncidentID).Scan(&n); err != nil {
+			return fmt.Errorf("sqldb: add event: %w", err)
+		}
+		if n == 0 {
+			return quench.Errorf(quench.ENOTFOUND, "incident %d not found", ev.IncidentID)
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			ev.IncidentID, ev.At, ev.Kind, ev.Actor, ev.Text, nullString(data)).Scan(&ev.ID)
+		if err != nil {
+			return fmt.Errorf("sqldb: add event: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ev, nil
+}
+
+// CountIncidents counts incidents by status and the open ones no runbook
+// answers.
+func (s *IncidentService) CountIncidents(ctx context.Context) (quench.IncidentCounts, error) {
+	c := quench.IncidentCounts{ByStatus: map[quench.Status]int64{
+		quench.StatusTriggered: 0, quench.StatusAcknowledged: 0, quench.StatusResolved: 0,
+	}}
+	rows, err := s.db.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM incidents GROUP BY status`)
+	if err != nil {
+		return c, readErr(ctx, "count incidents", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return c, readErr(ctx, "count incidents", err)
+		}
+		c.ByStatus[quench.Status(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return c, readErr(ctx, "count incidents", err)
+	}
+	err = s.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE status <> 'resolved' AND runbook_id IS NULL`).
+		Scan(&c.OpenNoRunbook)
+	if err != nil {
+		return c, readErr(ctx, "count incidents", err)
+	}
+	return c, nil
+}

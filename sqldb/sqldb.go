@@ -1,0 +1,326 @@
+// Package sqldb is quench's store. It wraps database/sql with two drivers,
+// embedded SQLite (modernc.org/sqlite, pure Go) and PostgreSQL
+// (jackc/pgx/v5 through its database/sql driver), behind one code path:
+// every query uses $N placeholders and the dialects differ only in their
+// migrations and in the settings applied when the database is opened.
+//
+// Writes are durable when they return: SQLite runs in WAL mode with
+// synchronous=FULL. Alert ingest reaches high rates through group commit,
+// many callers sharing one transaction and one sync, not through weaker
+// durability.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
+	_ "modernc.org/sqlite"             // registers driver "sqlite"
+
+	"github.com/quench-sh/quench"
+)
+
+// Dialects.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// Config says which database to open and what the store needs from its
+// surroundings.
+type Config struct {
+	// DSN is "" or "sqlite:PATH" for SQLite, "postgres://…" (or
+	// "postgresql://…") for PostgreSQL.
+	DSN string
+	// DataDir holds the SQLite file DataDir/quench.db when DSN is "".
+	DataDir string
+	// Logger gets the store's few log lines; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// DB is an open store. It is safe for concurrent use.
+type DB struct {
+	dialect string
+	// w takes every write. On SQLite it is a single connection (SQLite
+	// allows one writer; queuing in Go is cheaper than SQLITE_BUSY retries);
+	// on PostgreSQL it is the same pool as r.
+	w *sql.DB
+	// r serves reads: a pool of SQLite connections that WAL lets read while
+	// the writer writes, or the PostgreSQL pool.
+	r   *sql.DB
+	log *slog.Logger
+	now func() time.Time
+
+	ingest *ingester
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens the database, applies pending migrations, recording each, and
+// starts the group-commit loop that Close stops.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{log: cfg.Logger, now: cfg.Now}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	var err error
+	switch {
+	case cfg.DSN == "" || strings.HasPrefix(cfg.DSN, "sqlite:"):
+		path := strings.TrimPrefix(cfg.DSN, "sqlite:")
+		if cfg.DSN == "" {
+			if cfg.DataDir == "" {
+				return nil, quench.Errorf(quench.EINVALID, "sqldb: no DSN and no data directory")
+			}
+			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("sqldb: data directory: %w", err)
+			}
+			path = filepath.Join(cfg.DataDir, "quench.db")
+		}
+		if path == "" {
+			return nil, quench.Errorf(quench.EINVALID, "sqldb: DSN %q names no file", cfg.DSN)
+		}
+		err = db.openSQLite(ctx, path)
+	case strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://"):
+		err = db.openPostgres(ctx, cfg.DSN)
+	default:
+		return nil, quench.Errorf(quench.EINVALID, "sqldb: DSN must be empty, sqlite:PATH or postgres://…")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.closeDBs()
+		return nil, err
+	}
+	db.ingest, err = newIngester(ctx, db)
+	if err != nil {
+		db.closeDBs()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) openSQLite(ctx context.Context, path string) error {
+	db.dialect = DialectSQLite
+	// Times bind as integer microseconds and TIMESTAMP columns read back as
+	// time.Time; busy_timeout covers other processes (the CLI creating a
+	// token while the server runs).
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_time_integer_format=unix_micro&_inttotime=1"
+	// synchronous=FULL: a commit that returned is on disk, so a 2xx means
+	// durable. BEGIN IMMEDIATE takes the write lock up front instead of
+	// failing on upgrade.
+	w, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"+
+		"&_pragma=cache_size(-65536)&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("sqldb: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The writer connects first so WAL mode is set before a reader opens.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return unavailable("open sqlite "+path, err)
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("sqldb: open sqlite: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(0)
+	r.SetConnMaxLifetime(0)
+	db.w, db.r = w, r
+	return nil
+}
+
+func (db *DB) openPostgres(ctx context.Context, dsn string) error {
+	db.dialect = DialectPostgres
+	p, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return quench.Errorf(quench.EINVALID, "sqldb: postgres DSN: %v", err)
+	}
+	p.SetMaxOpenConns(32)
+	p.SetMaxIdleConns(32)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return unavailable("open postgres", err)
+	}
+	db.w, db.r = p, p
+	return nil
+}
+
+// Close flushes what the group-commit loop holds, stops it and closes the
+// database. Ingest after Close fails with EUNAVAILABLE.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		if db.ingest != nil {
+			db.ingest.close()
+		}
+		db.closeErr = db.closeDBs()
+	})
+	return db.closeErr
+}
+
+func (db *DB) closeDBs() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers, for readiness.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect }
+
+// TryLeader tries to become the one process, among those sharing the
+// database, that runs a named singleton job (checks, escalation). On
+// PostgreSQL it holds a session advisory lock on a dedicated connection,
+// which the server drops when the process dies, so another takes over. On
+// SQLite there is one server per file and the answer is always yes. release
+// gives the lead up; it is safe to call more than once.
+func (db *DB) TryLeader(ctx context.Context, name string) (release func(), ok bool, err error) {
+	if db.dialect != DialectPostgres {
+		return func() {}, true, nil
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return nil, false, unavailable("leader", err)
+	}
+	key := lockKey("leader:" + name)
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+		conn.Close()
+		return nil, false, unavailable("leader", err)
+	}
+	if !ok {
+		conn.Close()
+		return nil, false, nil
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
+				db.log.Warn("sqldb: release leader lock", "name", name, "err", err)
+			}
+			conn.Close()
+		})
+	}, true, nil
+}
+
+// lockKey maps a name to a PostgreSQL advisory lock key.
+func lockKey(name string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("quench:" + name))
+	return int64(h.Sum64())
+}
+
+// unavailable wraps a driver error as EUNAVAILABLE, keeping the cause in the
+// chain for logs; the message shown to clients stays generic.
+func unavailable(what string, err error) error {
+	return &wrapped{code: quench.EUNAVAILABLE, msg: "database unavailable", err: fmt.Errorf("sqldb: %s: %w", what, err)}
+}
+
+// wrapped is a quench.Error that also carries the lower error, so
+// quench.ErrorCode sees the code and logs see the cause.
+type wrapped struct {
+	code, msg string
+	err       error
+}
+
+func (w *wrapped) Error() string { return w.err.Error() }
+func (w *wrapped) Unwrap() []error {
+	return []error{&quench.Error{Code: w.code, Message: w.msg}, w.err}
+}
+
+// txn is a write transaction. Every write transaction locks the audit
+// chain's head first, so appends are serialised and, on PostgreSQL, every
+// writer takes its locks in the same order (head, then rows): no deadlocks
+// between servers.
+type txn struct {
+	*sql.Tx
+	db       *DB
+	headSeq  int64
+	headHash string
+	dirty    bool // the head moved; write it back before commit
+}
+
+// write runs fn in a write transaction and commits it.
+func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.commit(ctx)
+}
+
+func (db *DB) begin(ctx context.Context) (*txn, error) {
+	sqltx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, unavailable("begin", err)
+	}
+	tx := &txn{Tx: sqltx, db: db}
+	err = sqltx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash`).
+		Scan(&tx.headSeq, &tx.headHash)
+	if err != nil {
+		sqltx.Rollback()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("sqldb: lock audit head: %w", err)
+	}
+	return tx, nil
+}
+
+func (tx *txn) commit(ctx context.Context) error {
+	if tx.dirty {
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`,
+			tx.headSeq, tx.headHash); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqldb: write audit head: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return unavailable("commit", err)
+	}
+	return nil
+}
