@@ -153,7 +153,7 @@ func unmarshalStrict(body []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, dec.InputOffset())
+		return jsonError(err, int64(len(body)))
 	}
 	if dec.More() {
 		return quench.Errorf(quench.EINVALID, "invalid JSON: unexpected data after the object at byte %d", dec.InputOffset())
@@ -162,15 +162,16 @@ func unmarshalStrict(body []byte, v any) error {
 }
 
 // jsonError turns encoding/json's errors into EINVALID messages that name
-// the byte offset or the field.
-func jsonError(err error, offset int64) error {
+// the byte offset (as encoding/json counts it, like the ingest parsers) or
+// the field; size is the body's length, where an unexpected end is.
+func jsonError(err error, size int64) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
 		return quench.Errorf(quench.EINVALID, "invalid JSON: the body is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return quench.Errorf(quench.EINVALID, "invalid JSON: unexpected end of input at byte %d", offset)
+		return quench.Errorf(quench.EINVALID, "invalid JSON: unexpected end of input at byte %d", size)
 	case errors.As(err, &syn):
 		return quench.Errorf(quench.EINVALID, "invalid JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
 	case errors.As(err, &typ):
@@ -178,7 +179,11 @@ func jsonError(err error, offset int64) error {
 		if field == "" {
 			field = "the body"
 		}
-		return quench.Errorf(quench.EINVALID, "%s: expected %s, got %s", field, jsonKind(typ.Type.Kind().String()), typ.Value)
+		got, _, _ := strings.Cut(typ.Value, " ") // "number 1.5" → "number"
+		if got == "bool" {
+			got = "boolean"
+		}
+		return quench.Errorf(quench.EINVALID, "%s: expected %s, got %s", field, jsonKind(typ.Type.Kind().String()), got)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return quench.Errorf(quench.EINVALID, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}

@@ -252,12 +252,6 @@ func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, quench.Errorf(quench.EINVALID, "text is %d bytes, over the limit of %d", len(text), maxNoteBytes))
 		return
 	}
-	// Look the incident up first so an unknown id is a 404, not a
-	// constraint error from the store.
-	if _, err := s.Incidents.FindIncident(r.Context(), id); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	ev, err := s.Incidents.AddEvent(r.Context(), quench.TimelineEvent{
 		IncidentID: id, At: s.now().UTC(), Kind: quench.EventNote, Actor: actor(r.Context()), Text: text,
 	})

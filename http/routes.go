@@ -14,9 +14,9 @@ const (
 	needRoutingKey quench.TokenRole = "routing_key" // PagerDuty: the key is in the body
 )
 
-// route is one entry of the route table, the only place routes are
+// endpoint is one entry of the route table, the only place routes are
 // registered, so the role-matrix test can walk every one of them.
-type route struct {
+type endpoint struct {
 	pattern string           // a net/http ServeMux pattern with its method
 	need    quench.TokenRole // least role that may call it
 	handler http.HandlerFunc
@@ -27,8 +27,8 @@ type route struct {
 // freeze and break-glass an admin (owners may do everything admins may).
 // /metrics needs a viewer token: Prometheus scrape configs carry one with
 // `authorization: {credentials: …}`, and incident counts are not public.
-func (s *Server) routeTable() []route {
-	return []route{
+func (s *Server) routeTable() []endpoint {
+	return []endpoint{
 		{"GET /healthz", needNone, s.handleHealthz},
 		{"GET /readyz", needNone, s.handleReadyz},
 		{"GET /metrics", quench.RoleViewer, s.handleMetrics},

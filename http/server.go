@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,7 +60,7 @@ type Server struct {
 	once    sync.Once
 	handler http.Handler
 	mux     *http.ServeMux
-	routes  []route
+	routes  []endpoint
 	metrics *metrics
 
 	ln        net.Listener
@@ -261,7 +262,7 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 	}
 	w.swallow = true
 	w.ResponseWriter.Header().Del("Content-Length")
-	writeJSON(w.ResponseWriter, code, errorBody{Error: lowerFirst(http.StatusText(code))})
+	writeJSON(w.ResponseWriter, code, errorBody{Error: strings.ToLower(http.StatusText(code))})
 }
 
 func (w *jsonErrorWriter) Write(b []byte) (int, error) {
@@ -272,15 +273,4 @@ func (w *jsonErrorWriter) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return w.ResponseWriter.Write(b)
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	b := []byte(s)
-	if b[0] >= 'A' && b[0] <= 'Z' {
-		b[0] += 'a' - 'A'
-	}
-	return string(b)
 }
