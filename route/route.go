@@ -6,7 +6,9 @@ package route
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -43,16 +45,33 @@ func EnvFor(a *quench.Alert) Env {
 func Compile(expression string) (*vm.Program, error) {
 	prog, err := expr.Compile(expression, expr.Env(Env{}), expr.AsBool())
 	if err != nil {
-		return nil, fmt.Errorf("match expression %q: %s", expression, firstLine(err.Error()))
+		return nil, fmt.Errorf("match expression %q: %s", expression, compileMessage(err.Error()))
 	}
 	return prog, nil
 }
 
-func firstLine(s string) string {
+// compileMessage keeps the first line of expr's error (the rest draws a
+// caret under the source) and rewrites its "(line:column)" suffix, which
+// would read as a file position next to the caller's file:line prefix, as
+// "at column C" ("at line L, column C" in a multi-line expression).
+func compileMessage(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+		s = s[:i]
 	}
-	return s
+	open := strings.LastIndex(s, " (")
+	if open < 0 || !strings.HasSuffix(s, ")") {
+		return s
+	}
+	l, c, ok := strings.Cut(s[open+2:len(s)-1], ":")
+	line, err1 := strconv.Atoi(l)
+	col, err2 := strconv.Atoi(c)
+	if !ok || err1 != nil || err2 != nil {
+		return s
+	}
+	if line == 1 {
+		return fmt.Sprintf("%s at column %d", s[:open], col)
+	}
+	return fmt.Sprintf("%s at line %d, column %d", s[:open], line, col)
 }
 
 // Router routes alerts to runbooks. It is safe for concurrent use: compiled
@@ -60,6 +79,9 @@ func firstLine(s string) string {
 type Router struct {
 	ids     map[string]bool
 	entries []entry
+	// vms recycles expression VMs: expr.Run makes a new one per call,
+	// which is most of the cost of routing an alert.
+	vms sync.Pool
 }
 
 type entry struct {
@@ -72,6 +94,7 @@ type entry struct {
 // order, which breaks ties between equally severe matches.
 func New(runbooks []*quench.Runbook) (*Router, error) {
 	r := &Router{ids: make(map[string]bool, len(runbooks))}
+	r.vms.New = func() any { return new(vm.VM) }
 	for _, rb := range runbooks {
 		r.ids[rb.ID] = true
 		e := entry{runbookID: rb.ID, rank: rb.Severity.Rank()}
@@ -95,22 +118,26 @@ func (r *Router) Route(a *quench.Alert) string {
 	if id := r.explicit(a); id != "" {
 		return id
 	}
+	// A pointer, so the environment is boxed once per alert rather than
+	// once per expression.
 	env := EnvFor(a)
+	machine := r.vms.Get().(*vm.VM)
+	defer r.vms.Put(machine)
 	best, bestRank := "", 0
 	for _, e := range r.entries {
 		if e.rank <= bestRank && best != "" {
 			continue
 		}
-		if e.matches(env) {
+		if e.matches(machine, &env) {
 			best, bestRank = e.runbookID, e.rank
 		}
 	}
 	return best
 }
 
-func (e entry) matches(env Env) bool {
+func (e entry) matches(machine *vm.VM, env *Env) bool {
 	for _, p := range e.progs {
-		out, err := expr.Run(p, env)
+		out, err := machine.Run(p, env)
 		if err != nil {
 			// A runtime error (a nil map index on a missing body, say) means
 			// this expression does not match; it must not stop routing.
