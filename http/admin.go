@@ -133,6 +133,7 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.tokens.clear()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/sha256"
 	"net/http"
 	"strings"
 
@@ -77,6 +78,13 @@ func (s *Server) lookupToken(ctx context.Context, secret string) (*quench.Token,
 	if secret == "" || len(secret) > maxSecretBytes {
 		return nil, quench.Errorf(quench.EUNAUTHORIZED, "invalid token")
 	}
+	var key [sha256.Size]byte
+	if s.TokenCacheTTL > 0 {
+		key = sha256.Sum256([]byte(secret))
+		if tok := s.tokens.get(key, s.now()); tok != nil {
+			return tok, nil
+		}
+	}
 	tok, err := s.Tokens.Authenticate(ctx, secret)
 	if err != nil {
 		if quench.ErrorCode(err) == quench.EUNAUTHORIZED {
@@ -85,6 +93,9 @@ func (s *Server) lookupToken(ctx context.Context, secret string) (*quench.Token,
 			return nil, quench.Errorf(quench.EUNAUTHORIZED, "invalid token")
 		}
 		return nil, err
+	}
+	if s.TokenCacheTTL > 0 && tok.Role == quench.RoleIngest {
+		s.tokens.put(key, tok, s.now().Add(s.TokenCacheTTL))
 	}
 	return tok, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,5 +235,61 @@ func TestRevokedTokenIsRefused(t *testing.T) {
 	}
 	if len(list.Tokens) != len(quench.TokenRoles)+1 {
 		t.Fatalf("token list has %d tokens, want %d", len(list.Tokens), len(quench.TokenRoles)+1)
+	}
+}
+
+// TestIngestTokenCache pins the cache's bounds: a revocation through the
+// server takes effect at once, one behind its back within TokenCacheTTL,
+// and person tokens are never cached.
+func TestIngestTokenCache(t *testing.T) {
+	var offset atomic.Int64 // nanoseconds the test clock is ahead
+	e := newEnv(t, "sqlite", func(s *Server) {
+		s.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+		s.TokenCacheTTL = time.Minute
+	})
+	ctx := context.Background()
+	body := []byte(`{"summary":"cache probe"}`)
+	post := func(secret string) int {
+		return e.do("POST", "/ingest/generic", secret, "", body).status
+	}
+
+	// Revoked behind the server's back: trusted until the TTL runs out.
+	_, behind, _ := e.srv.Tokens.CreateToken(ctx, "cached", quench.RoleIngest)
+	if got := post(behind); got != 200 {
+		t.Fatalf("first use: %d", got)
+	}
+	if err := e.srv.Tokens.RevokeToken(ctx, "cached"); err != nil {
+		t.Fatal(err)
+	}
+	if got := post(behind); got != 200 {
+		t.Fatalf("within the TTL: %d, want the cached 200", got)
+	}
+	offset.Store(int64(time.Minute + time.Second))
+	if got := post(behind); got != 401 {
+		t.Fatalf("after the TTL: %d, want 401", got)
+	}
+
+	// Revoked through the API: refused on the next request.
+	_, direct, _ := e.srv.Tokens.CreateToken(ctx, "direct", quench.RoleIngest)
+	if got := post(direct); got != 200 {
+		t.Fatalf("first use: %d", got)
+	}
+	if got := e.do("DELETE", "/api/v1/tokens/direct", e.secrets[quench.RoleAdmin], "", nil); got.status != 204 {
+		t.Fatalf("revoke: %s", got)
+	}
+	if got := post(direct); got != 401 {
+		t.Fatalf("after API revoke: %d, want 401", got)
+	}
+
+	// A person's token is checked every time.
+	_, person, _ := e.srv.Tokens.CreateToken(ctx, "person", quench.RoleViewer)
+	if got := e.do("GET", "/api/v1/incidents", person, "", nil); got.status != 200 {
+		t.Fatalf("viewer: %s", got)
+	}
+	if err := e.srv.Tokens.RevokeToken(ctx, "person"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.do("GET", "/api/v1/incidents", person, "", nil); got.status != 401 {
+		t.Fatalf("revoked viewer: %s", got)
 	}
 }

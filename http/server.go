@@ -57,11 +57,19 @@ type Server struct {
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64
 
+	// TokenCacheTTL is how long an authenticated ingest token is trusted
+	// without asking the store again; 0 asks on every request. Revoking a
+	// token through this server takes effect at once; a revocation by
+	// another process (the CLI, another server) takes up to this long.
+	// Person tokens are never cached.
+	TokenCacheTTL time.Duration
+
 	once    sync.Once
 	handler http.Handler
 	mux     *http.ServeMux
 	routes  []endpoint
 	metrics *metrics
+	tokens  tokenCache
 
 	ln        net.Listener
 	srv       *http.Server
@@ -74,11 +82,12 @@ type Server struct {
 // real clock, a discarding logger and quench.MaxBodyBytes.
 func NewServer() *Server {
 	return &Server{
-		Addr:         "127.0.0.1:8080",
-		Logger:       slog.New(slog.DiscardHandler),
-		Now:          time.Now,
-		Registry:     prometheus.NewRegistry(),
-		MaxBodyBytes: quench.MaxBodyBytes,
+		Addr:          "127.0.0.1:8080",
+		Logger:        slog.New(slog.DiscardHandler),
+		Now:           time.Now,
+		Registry:      prometheus.NewRegistry(),
+		MaxBodyBytes:  quench.MaxBodyBytes,
+		TokenCacheTTL: 2 * time.Second,
 	}
 }
 
