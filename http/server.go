@@ -1,7 +1,22 @@
 // Package http is quench's HTTP layer: the server (ingest routes, the JSON
 // API, health and metrics) and the client the CLI uses. It wraps net/http and
-// prometheus/client_golang; it owns the one mapping from quench error codes
-// to HTTP statuses.
+// prometheus/client_golang, and owns the one mapping from quench error codes
+// to HTTP statuses (statusOf).
+//
+// Decisions the route table encodes:
+//
+//   - Reads (incidents, deploys, runbooks, freeze state, /metrics) need a
+//     viewer token or better; incident changes and deploys a responder;
+//     tokens, the audit trail, the freeze switch and break-glass an admin.
+//     Prometheus scrapes carry the viewer token as a bearer credential.
+//   - Ingest routes take only ingest tokens (a person's token gets 403, an
+//     ingest token on the API gets 403 too). /v2/enqueue authenticates by
+//     the body's routing_key and answers in PagerDuty's shapes, including
+//     400 "Invalid routing key" for a key that is not an ingest token.
+//   - EUNSUPPORTED is 415, both for a media type other than JSON and for a
+//     payload version quench does not take.
+//   - A 2xx on ingest is sent only after the store committed every alert of
+//     the request; a request that fails to parse stores nothing.
 package http
 
 import (
@@ -245,11 +260,14 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		s.metrics.request(pattern, sw.status)
+		s.logger().DebugContext(r.Context(), "request", "route", pattern, "status", sw.status,
+			"duration", time.Since(start), "remote", r.RemoteAddr)
 	})
 }
 
