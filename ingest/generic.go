@@ -32,20 +32,29 @@ type genericAlert struct {
 // kept as Alert.Details.
 func ParseGeneric(body []byte) ([]quench.Alert, error) {
 	var in []genericAlert
-	prefix := func(i int) string { return "" }
-	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
-		if err := decode(body, &in); err != nil {
+	t := bytes.TrimLeft(body, " \t\r\n")
+	batch := len(t) > 0 && t[0] == '['
+	if !scanGeneric(body, batch, &in) {
+		in = nil
+		if !batch {
+			in = make([]genericAlert, 1)
+		}
+		var err *quench.Error
+		if batch {
+			err = decode(body, &in)
+		} else {
+			err = decode(body, &in[0])
+		}
+		if err != nil {
 			return nil, err
 		}
+	}
+	prefix := func(i int) string { return "" }
+	if batch {
 		if err := checkCount("body", len(in)); err != nil {
 			return nil, err
 		}
 		prefix = func(i int) string { return "[" + strconv.Itoa(i) + "]." }
-	} else {
-		in = make([]genericAlert, 1)
-		if err := decode(body, &in[0]); err != nil {
-			return nil, err
-		}
 	}
 	out := make([]quench.Alert, len(in))
 	for i := range in {

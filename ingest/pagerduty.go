@@ -76,16 +76,21 @@ func pdSeverity(word string) (sev quench.Severity, ok bool) {
 // is an ISO 8601 time; PagerDuty tolerates odd ones, so quench keeps those in
 // Details instead of refusing the event.
 func ParsePagerDuty(body []byte) (Event, error) {
-	var ev pdEvent
 	var errs []string
 	skip := "\x00" // the path of a field with a type error: not also "missing"
-	if err := json.Unmarshal(body, &ev); err != nil {
-		var typ *json.UnmarshalTypeError
-		if !errors.As(err, &typ) {
-			return Event{}, jsonError(body, err)
+	var ev pdEvent
+	if !scanPagerDuty(body, &ev) {
+		ev = pdEvent{}
+		if err := json.Unmarshal(body, &ev); err != nil {
+			var typ *json.UnmarshalTypeError
+			if !errors.As(err, &typ) {
+				return Event{}, jsonError(body, err)
+			}
+			// encoding/json decodes the rest; validate that too, to
+			// report every problem at once as PagerDuty does.
+			errs = append(errs, jsonError(body, err).Message)
+			skip = locate(body, typ.Offset)
 		}
-		errs = append(errs, jsonError(body, err).Message)
-		skip = locate(body, typ.Offset)
 	}
 	skipped := func(path string) bool {
 		return skip == "" || path == skip || strings.HasPrefix(path, skip+".")
@@ -164,9 +169,7 @@ func ParsePagerDuty(body []byte) (Event, error) {
 			}
 			a.Labels[f.name] = v
 		}
-		if t, ok := pdTime(p.Timestamp); ok {
-			a.StartsAt = t
-		}
+		a.StartsAt, _ = pdTime(p.Timestamp)
 	}
 	if len(errs) > 0 {
 		return Event{}, invalid("%s", strings.Join(errs, "; "))
@@ -180,8 +183,9 @@ func ParsePagerDuty(body []byte) (Event, error) {
 	if p != nil {
 		custom := cleanRaw(p.CustomDetails)
 		runbookAnnotations(a.Annotations, custom)
+		d.buf = make([]byte, 0, 128+len(custom)+len(ev.Links)+len(ev.Images))
 		d.raw("custom_details", custom)
-		if _, ok := pdTime(p.Timestamp); !ok {
+		if a.StartsAt.IsZero() {
 			d.str("timestamp", clean(p.Timestamp))
 		}
 	}
@@ -199,12 +203,15 @@ func pdTime(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
+	layout := time.RFC3339Nano
+	if n := len(s); n > 5 && s[n-3] != ':' && s[n-1] != 'Z' {
+		layout = "2006-01-02T15:04:05.999999999Z0700"
 	}
-	return time.Time{}, false
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }
 
 // runbookAnnotations copies string members runbook and runbook_url of
@@ -213,14 +220,35 @@ func runbookAnnotations(annotations map[string]string, custom json.RawMessage) {
 	if jsonType(custom) != "object" || !bytes.Contains(custom, []byte("runbook")) {
 		return
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(custom, &m) != nil {
-		return
+	found := map[string]string{}
+	sc := newScanner(custom)
+	sc.object(func(key []byte) bool {
+		if k := string(key); k == "runbook" || k == "runbook_url" {
+			if v, ok := sc.str(false); ok {
+				found[k] = v
+				return true
+			}
+			sc.failed = false // not a string: skip it like any other value
+		}
+		return sc.skip(1)
+	})
+	if !sc.end() {
+		// Keys with escapes and the like: let encoding/json read them.
+		clear(found)
+		var m map[string]json.RawMessage
+		if json.Unmarshal(custom, &m) != nil {
+			return
+		}
+		for _, k := range []string{"runbook", "runbook_url"} {
+			var s string
+			if json.Unmarshal(m[k], &s) == nil {
+				found[k] = s
+			}
+		}
 	}
-	for _, k := range []string{"runbook", "runbook_url"} {
-		var s string
-		if json.Unmarshal(m[k], &s) == nil && !blank(s) && len(s) <= quench.MaxLabelBytes {
-			annotations[k] = clean(s)
+	for k, v := range found {
+		if !blank(v) && len(v) <= quench.MaxLabelBytes {
+			annotations[k] = clean(v)
 		}
 	}
 }
