@@ -1,0 +1,399 @@
+package shell
+
+import (
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// dynMark stands in a word's value for an expansion known only at run time.
+const dynMark = "\x00"
+
+// word is a shell word as far as it can be known without running anything.
+type word struct {
+	src string // as written, for reasons
+	val string // the value after quote removal; dynMark for each expansion
+	dyn bool   // some part is only known at run time
+	// glob is set for unquoted glob characters and brace expansions, which
+	// turn one word into any number of file names or words.
+	glob bool
+	// inject is set when the word may turn into options at run time: an
+	// unquoted or leading expansion of a value an alert can control, a
+	// command substitution, or a leading glob.
+	inject bool
+}
+
+// word evaluates a word of the script.
+func (c *classifier) word(w *syntax.Word) word {
+	v := evalWord(w)
+	v.src = c.text(w.Pos(), w.End())
+	if v.src == "" {
+		v.src = strings.ReplaceAll(v.val, dynMark, "$…")
+	}
+	return v
+}
+
+// evalWord computes a word's value, quotes removed, marking expansions.
+func evalWord(w *syntax.Word) word {
+	var b strings.Builder
+	var out word
+	for i, part := range w.Parts {
+		first := i == 0
+		switch p := part.(type) {
+		case *syntax.Lit:
+			if globLit(p.Value) {
+				out.glob = true
+				if first && p.Value != "" && strings.ContainsAny(p.Value[:1], "*?[{") && p.Value != "[" {
+					out.inject = true
+				}
+			}
+			b.WriteString(unescape(p.Value))
+		case *syntax.SglQuoted:
+			if p.Dollar && strings.Contains(p.Value, `\`) {
+				out.dyn = true
+				b.WriteString(dynMark)
+				continue
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for j, q := range p.Parts {
+				switch q := q.(type) {
+				case *syntax.Lit:
+					b.WriteString(unescapeDQ(q.Value))
+				default:
+					out.dyn = true
+					if first && j == 0 && untrusted(q) {
+						out.inject = true
+					}
+					b.WriteString(dynMark)
+				}
+			}
+		case *syntax.ProcSubst:
+			// The command inside is classified on its own; the word the
+			// command sees is a pipe.
+			b.WriteString("/dev/fd/63")
+		case *syntax.ExtGlob:
+			out.glob = true
+			out.inject = out.inject || first
+			b.WriteString(p.Op.String() + p.Pattern.Value + ")")
+		default:
+			out.dyn = true
+			if untrusted(part) {
+				if _, arith := part.(*syntax.ArithmExp); !arith {
+					out.inject = true
+				}
+			}
+			b.WriteString(dynMark)
+		}
+	}
+	out.val = b.String()
+	return out
+}
+
+// hdocWord evaluates a here-document body, which expands like a
+// double-quoted string unless its delimiter was quoted.
+func hdocWord(w *syntax.Word) word {
+	var b strings.Builder
+	var out word
+	for _, part := range w.Parts {
+		if l, ok := part.(*syntax.Lit); ok {
+			b.WriteString(l.Value)
+			continue
+		}
+		out.dyn = true
+		b.WriteString(dynMark)
+	}
+	out.val = b.String()
+	out.src = "here-document"
+	return out
+}
+
+// untrusted reports whether an expansion may carry text an attacker
+// controls: a command's output, or a variable quench fills from an alert
+// ($QUENCH_*), a positional parameter or a lower-case loop variable.
+// Upper-case variables such as $DATABASE_URL come from the operator's
+// environment and are trusted not to start with a dash.
+func untrusted(part syntax.WordPart) bool {
+	pe, ok := part.(*syntax.ParamExp)
+	if !ok {
+		return true
+	}
+	bad := pe.Param == nil || !trustedVar(pe.Param.Value)
+	syntax.Walk(pe, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			bad = true
+		case *syntax.ParamExp:
+			if n != pe && (n.Param == nil || !trustedVar(n.Param.Value)) {
+				bad = true
+			}
+		}
+		return !bad
+	})
+	return bad
+}
+
+func trustedVar(name string) bool {
+	switch name {
+	case "?", "#", "$", "!", "HOME", "PWD", "USER":
+		return true
+	}
+	if strings.HasPrefix(name, "QUENCH_") || name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return name[0] < '0' || name[0] > '9'
+}
+
+// globLit reports unquoted, unescaped glob or brace-expansion syntax.
+func globLit(s string) bool {
+	brace := -1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '*', '?':
+			return true
+		case '[':
+			if strings.IndexByte(s[i+1:], ']') >= 0 {
+				return true
+			}
+		case '{':
+			brace = i
+		case ',':
+			if brace >= 0 {
+				return true
+			}
+		case '.':
+			if brace >= 0 && i+1 < len(s) && s[i+1] == '.' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unescape removes the backslashes of an unquoted literal.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// unescapeDQ removes the backslashes that are special inside double quotes.
+func unescapeDQ(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0 {
+			i++
+			if s[i] == '\n' {
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// lit returns the value of a word known before running, and whether it is.
+func (w word) lit() (string, bool) { return w.val, !w.dyn && !w.glob }
+
+// show returns the word for a reason: its value when known, else its source.
+func (w word) show() string {
+	if v, ok := w.lit(); ok && v != "" && !strings.ContainsAny(v, "\n") {
+		return v
+	}
+	return w.src
+}
+
+// sub returns part of a word's value as a word of its own: the value of
+// --output=FILE or -oFILE.
+func (w word) sub(val string) word {
+	return word{src: w.src, val: val, dyn: strings.Contains(val, dynMark), glob: w.glob}
+}
+
+// optSpec describes a command's options: which of them take a value.
+type optSpec struct {
+	short string   // single-letter options that take a value, e.g. "CcX"
+	long  []string // long options that take a value, without the dashes
+	// stop ends the options at the first operand, as git, docker and
+	// command wrappers (timeout, nice) do.
+	stop bool
+}
+
+// opt is one option as given: "-X" or "--request", with its value.
+type opt struct {
+	name string
+	val  word
+	has  bool // the option took a value
+}
+
+// parsed is a command line split into options and operands.
+type parsed struct {
+	opts []opt
+	pos  []word // operands, in order
+	// inject is the first word that may turn into options at run time;
+	// with optSpec.stop it may also be the first operand.
+	inject *word
+}
+
+// parseOpts splits args getopt-style: clustered short options, -oVALUE,
+// --long=VALUE and --long VALUE, and -- ending the options.
+func parseOpts(args []word, spec optSpec) parsed {
+	var p parsed
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		s := a.val
+		if a.inject && p.inject == nil {
+			p.inject = &args[i]
+		}
+		if s == "--" && !a.dyn {
+			p.pos = append(p.pos, args[i+1:]...)
+			return p
+		}
+		if len(s) < 2 || s[0] != '-' {
+			if spec.stop {
+				p.pos = append(p.pos, args[i:]...)
+				return p
+			}
+			p.pos = append(p.pos, a)
+			continue
+		}
+		if strings.HasPrefix(s, "--") {
+			name, val, eq := strings.Cut(s[2:], "=")
+			o := opt{name: "--" + name}
+			switch {
+			case eq:
+				o.val, o.has = a.sub(val), true
+			case contains(spec.long, name) && i+1 < len(args):
+				i++
+				o.val, o.has = args[i], true
+			}
+			p.opts = append(p.opts, o)
+			continue
+		}
+		for j := 1; j < len(s); j++ {
+			ch := s[j]
+			if ch == dynMark[0] {
+				// -$X: any option at all.
+				if p.inject == nil {
+					p.inject = &args[i]
+				}
+				p.opts = append(p.opts, opt{name: "-" + dynMark})
+				break
+			}
+			o := opt{name: "-" + string(ch)}
+			if strings.IndexByte(spec.short, ch) >= 0 {
+				if j+1 < len(s) {
+					o.val, o.has = a.sub(s[j+1:]), true
+				} else if i+1 < len(args) {
+					i++
+					o.val, o.has = args[i], true
+				}
+				p.opts = append(p.opts, o)
+				break
+			}
+			p.opts = append(p.opts, o)
+		}
+	}
+	return p
+}
+
+// flag reports whether any of the named options was given, names matching
+// exactly. Use it for options that make a command safe (--spider, -l).
+func (p parsed) flag(names ...string) bool {
+	for _, o := range p.opts {
+		if contains(names, o.name) {
+			return true
+		}
+	}
+	return false
+}
+
+// get returns the options given under any of the names, long names also
+// matching their abbreviations (--out for --output, as getopt_long
+// accepts). Use it for options that make a command unsafe.
+func (p parsed) get(names ...string) []opt {
+	var out []opt
+	for _, o := range p.opts {
+		if matchOpt(o.name, names) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// any reports whether get would return something.
+func (p parsed) any(names ...string) bool { return len(p.get(names...)) > 0 }
+
+// value returns the last value given to one of the named options.
+func (p parsed) value(names ...string) (word, bool) {
+	os := p.get(names...)
+	for i := len(os) - 1; i >= 0; i-- {
+		if os[i].has {
+			return os[i].val, true
+		}
+	}
+	return word{}, false
+}
+
+// matchOpt reports whether an option as given names one of names: short
+// options exactly, long ones also by an abbreviation of two or more letters.
+func matchOpt(given string, names []string) bool {
+	for _, n := range names {
+		if given == n {
+			return true
+		}
+		if strings.HasPrefix(given, "--") && strings.HasPrefix(n, "--") && len(given) >= 4 && strings.HasPrefix(n, given) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// anyInject returns the first word that may turn into options, up to a
+// "--" that ends the options.
+func anyInject(ws []word) *word {
+	for i := range ws {
+		if ws[i].val == "--" && !ws[i].dyn {
+			return nil
+		}
+		if ws[i].inject {
+			return &ws[i]
+		}
+	}
+	return nil
+}
+
+// words joins the shown form of words, for reasons.
+func words(ws []word) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.show()
+	}
+	return strings.Join(parts, " ")
+}
