@@ -47,3 +47,8 @@ func (db *DB) HoldWriter(ctx context.Context) (release func(), err error) {
 
 // IngestQueueLen is how many requests wait for the group-commit loop.
 func (db *DB) IngestQueueLen() int { return len(db.ingest.queue) }
+
+// SetMultiRow switches ingest between per-incident and multi-row
+// statements, so both paths are tested on SQLite too. Call it before the
+// first ingest.
+func (db *DB) SetMultiRow(on bool) { db.multiRow = on }

@@ -24,6 +24,19 @@ func each(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
 	}
 }
 
+// eachIngest is each plus a SQLite run that uses the multi-row ingest
+// statements PostgreSQL uses, so both ingest paths run without PostgreSQL.
+func eachIngest(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
+	t.Helper()
+	each(t, fn)
+	t.Run("sqlite-multirow", func(t *testing.T) {
+		t.Parallel()
+		db := sqldbtest.Open(t, sqldb.DialectSQLite)
+		db.SetMultiRow(true)
+		fn(t, db)
+	})
+}
+
 // eachClock is each with a clock the test moves.
 func eachClock(t *testing.T, fn func(t *testing.T, db *sqldb.DB, clk *clock)) {
 	t.Helper()

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -271,6 +273,12 @@ func (g *ingester) apply(ctx context.Context, batch []*ingestReq) error {
 		bumpIncident:   tx.StmtContext(ctx, g.bumpIncident),
 		insertEvent:    tx.StmtContext(ctx, g.insertEvent),
 	}
+	if g.db.multiRow {
+		if err := b.prefetch(ctx, batch); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	for _, r := range batch {
 		r.results = make([]quench.IngestResult, len(r.alerts))
 		for i := range r.alerts {
@@ -427,11 +435,109 @@ func (b *batchTx) auditIncident(ctx context.Context, actor, action string, id in
 	return err
 }
 
-// flush writes the repeats counted in the batch, one update per incident.
+// chunkRows bounds the rows of one multi-row statement, well under both
+// databases' parameter limits.
+const chunkRows = 500
+
+// prefetch looks up the open incidents of every key in the batch with a few
+// queries instead of one per key: on PostgreSQL each statement is a round
+// trip.
+func (b *batchTx) prefetch(ctx context.Context, batch []*ingestReq) error {
+	byIntegration := map[string][]string{}
+	for _, r := range batch {
+		for i := range r.alerts {
+			k := openKey{clean(r.alerts[i].Integration), clean(r.alerts[i].DedupKey)}
+			if _, ok := b.open[k]; !ok {
+				b.open[k] = nil // no open incident unless the query finds one
+				byIntegration[k.integration] = append(byIntegration[k.integration], k.dedupKey)
+			}
+		}
+	}
+	var q strings.Builder
+	for integration, keys := range byIntegration {
+		for len(keys) > 0 {
+			chunk := keys[:min(len(keys), chunkRows)]
+			keys = keys[len(chunk):]
+			q.Reset()
+			q.WriteString(`SELECT id, status, severity, dedup_key FROM incidents WHERE status <> 'resolved' AND integration = $1 AND dedup_key IN (`)
+			args := make([]any, 0, len(chunk)+1)
+			args = append(args, integration)
+			for i, k := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				args = append(args, k)
+				q.WriteString("$" + strconv.Itoa(len(args)))
+			}
+			q.WriteString(")")
+			if err := b.scanOpen(ctx, q.String(), integration, args); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *batchTx) scanOpen(ctx context.Context, q, integration string, args []any) error {
+	rows, err := b.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("sqldb: find open incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		st := &openState{}
+		var key string
+		if err := rows.Scan(&st.id, &st.status, &st.severity, &key); err != nil {
+			return fmt.Errorf("sqldb: find open incidents: %w", err)
+		}
+		b.open[openKey{integration, key}] = st
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqldb: find open incidents: %w", err)
+	}
+	return nil
+}
+
+// flush writes the repeats counted in the batch. Incidents that share a
+// last-seen time (the alerts of one request do) are updated by one
+// multi-row statement, so a batch over a thousand keys costs a few
+// statements, not a thousand.
 func (b *batchTx) flush(ctx context.Context) error {
+	bySeen := map[time.Time][]*openState{}
 	for _, st := range b.dirty {
-		if _, err := b.bumpIncident.ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
-			return fmt.Errorf("sqldb: count repeats: %w", err)
+		bySeen[st.lastSeen] = append(bySeen[st.lastSeen], st)
+	}
+	var q strings.Builder
+	for seen, sts := range bySeen {
+		if len(sts) == 1 || !b.g.db.multiRow {
+			for _, st := range sts {
+				if _, err := b.bumpIncident.ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
+					return fmt.Errorf("sqldb: count repeats: %w", err)
+				}
+			}
+			continue
+		}
+		for len(sts) > 0 {
+			chunk := sts[:min(len(sts), chunkRows)]
+			sts = sts[len(chunk):]
+			// Standard casts give PostgreSQL the VALUES column types; both
+			// databases name the columns column1, column2, ….
+			q.Reset()
+			q.WriteString(`UPDATE incidents SET alert_count = incidents.alert_count + v.column2, last_seen_at = $1, severity = v.column3 FROM (VALUES `)
+			args := make([]any, 0, 3*len(chunk)+1)
+			args = append(args, seen)
+			for i, st := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				n := len(args)
+				fmt.Fprintf(&q, "(CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS TEXT))", n+1, n+2, n+3)
+				args = append(args, st.id, st.repeats, string(st.severity))
+			}
+			q.WriteString(`) AS v WHERE incidents.id = v.column1`)
+			if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
+				return fmt.Errorf("sqldb: count repeats: %w", err)
+			}
 		}
 	}
 	return nil

@@ -59,7 +59,7 @@ func TestIngestDedup(t *testing.T) {
 }
 
 func TestIngestSeverityOnlyRises(t *testing.T) {
-	each(t, func(t *testing.T, db *sqldb.DB) {
+	eachIngest(t, func(t *testing.T, db *sqldb.DB) {
 		s := sqldb.NewIncidentService(db)
 		id := ingest(t, db, trigger("k", quench.SeverityLow))[0].IncidentID
 		for _, tt := range []struct {
@@ -78,7 +78,7 @@ func TestIngestSeverityOnlyRises(t *testing.T) {
 }
 
 func TestIngestResolveAndReopen(t *testing.T) {
-	each(t, func(t *testing.T, db *sqldb.DB) {
+	eachIngest(t, func(t *testing.T, db *sqldb.DB) {
 		s := sqldb.NewIncidentService(db)
 		a := trigger("api-down", quench.SeverityCritical)
 		id := ingest(t, db, a)[0].IncidentID
@@ -111,7 +111,7 @@ func TestIngestResolveAndReopen(t *testing.T) {
 }
 
 func TestIngestOneBatchKeepsOrder(t *testing.T) {
-	each(t, func(t *testing.T, db *sqldb.DB) {
+	eachIngest(t, func(t *testing.T, db *sqldb.DB) {
 		s := sqldb.NewIncidentService(db)
 		a, b := trigger("a", quench.SeverityLow), trigger("b", quench.SeverityLow)
 		res := ingest(t, db,
@@ -177,7 +177,7 @@ func TestIngestRejectsBadAlerts(t *testing.T) {
 // Many goroutines sending the same keys at once: exactly one open incident
 // per key, and every alert counted.
 func TestIngestConcurrentSameKeys(t *testing.T) {
-	each(t, func(t *testing.T, db *sqldb.DB) {
+	eachIngest(t, func(t *testing.T, db *sqldb.DB) {
 		const workers, calls, perCall, keys = 16, 25, 20, 7
 		var wg sync.WaitGroup
 		errs := make(chan error, workers)
@@ -386,7 +386,7 @@ func TestCloseFlushesQueuedAlerts(t *testing.T) {
 }
 
 func TestHostileLabelsRoundTrip(t *testing.T) {
-	each(t, func(t *testing.T, db *sqldb.DB) {
+	eachIngest(t, func(t *testing.T, db *sqldb.DB) {
 		s := sqldb.NewIncidentService(db)
 		big := strings.Repeat("x$(touch /tmp/pwned)`id`;rm -rf ~\n", 2048)[:quench.MaxLabelBytes]
 		a := trigger("hostile", quench.SeverityHigh)

@@ -63,6 +63,11 @@ type DB struct {
 	r   *sql.DB
 	log *slog.Logger
 	now func() time.Time
+	// multiRow: each statement is a network round trip (PostgreSQL), so
+	// ingest looks up and updates many incidents per statement. On SQLite a
+	// prepared statement per incident is cheaper than parsing a large one.
+	// Both ways are correct on both databases; this is tuning only.
+	multiRow bool
 
 	ingest *ingester
 
@@ -158,6 +163,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 
 func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	db.dialect = DialectPostgres
+	db.multiRow = true
 	p, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return quench.Errorf(quench.EINVALID, "sqldb: postgres DSN: %v", err)

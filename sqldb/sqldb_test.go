@@ -1,0 +1,107 @@
+package sqldb_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/sqldb"
+	"github.com/quench-sh/quench/sqldb/sqldbtest"
+)
+
+func TestOpenMigratesOnceAndRecords(t *testing.T) {
+	for _, d := range sqldbtest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			dsn := sqldbtest.DSN(t, d)
+			for range 2 {
+				db, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if db.Dialect() != d {
+					t.Errorf("Dialect() = %q, want %q", db.Dialect(), d)
+				}
+				if err := db.Ping(ctxT(t)); err != nil {
+					t.Errorf("Ping: %v", err)
+				}
+				names := must[[]string](t)(db.QueryStrings(ctxT(t), `SELECT name FROM schema_migrations ORDER BY version`))
+				if len(names) == 0 || names[0] != "init" {
+					t.Errorf("schema_migrations: %v", names)
+				}
+				files, _ := filepath.Glob(filepath.Join("migration", d, "*.sql"))
+				if len(names) != len(files) {
+					t.Errorf("%d migrations recorded, %d files", len(names), len(files))
+				}
+				db.Close()
+			}
+		})
+	}
+}
+
+func TestOpenSQLiteDataDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nested", "data")
+	db, err := sqldb.Open(ctxT(t), sqldb.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := os.Stat(filepath.Join(dir, "quench.db")); err != nil {
+		t.Errorf("no database file in the data directory: %v", err)
+	}
+	mode := must[[]string](t)(db.QueryStrings(ctxT(t), `PRAGMA journal_mode`))
+	if len(mode) != 1 || mode[0] != "wal" {
+		t.Errorf("journal_mode %v, want wal", mode)
+	}
+}
+
+func TestOpenRejectsBadConfig(t *testing.T) {
+	for _, cfg := range []sqldb.Config{{}, {DSN: "mysql://x"}, {DSN: "sqlite:"}} {
+		_, err := sqldb.Open(ctxT(t), cfg)
+		wantCode(t, err, quench.EINVALID, "")
+	}
+	_, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"})
+	wantCode(t, err, quench.EUNAVAILABLE, "")
+}
+
+func TestTryLeader(t *testing.T) {
+	for _, d := range sqldbtest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			dsn := sqldbtest.DSN(t, d)
+			a := must[*sqldb.DB](t)(sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn}))
+			defer a.Close()
+			b := must[*sqldb.DB](t)(sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn}))
+			defer b.Close()
+			name := "escalation-" + filepath.Base(t.TempDir())
+
+			releaseA, ok, err := a.TryLeader(ctxT(t), name)
+			if err != nil || !ok {
+				t.Fatalf("first TryLeader: %v, %v", ok, err)
+			}
+			releaseB, ok, err := b.TryLeader(ctxT(t), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d == sqldb.DialectSQLite {
+				if !ok {
+					t.Error("SQLite: TryLeader must always lead")
+				}
+				releaseA()
+				releaseB()
+				return
+			}
+			if ok {
+				t.Fatal("two leaders at once")
+			}
+			releaseA()
+			releaseA() // twice is harmless
+			releaseB, ok, err = b.TryLeader(ctxT(t), name)
+			if err != nil || !ok {
+				t.Fatalf("after release: %v, %v", ok, err)
+			}
+			releaseB()
+		})
+	}
+}
