@@ -24,7 +24,7 @@ type genericAlert struct {
 //	 "labels": {"name": "value"}, "details": {…}}
 //
 // or a JSON array of such objects, which is a batch taken whole or not at
-// all. summary is required. severity is any word ParseSeverity knows,
+// all (an empty array gives no alerts and no error). summary is required. severity is any word ParseSeverity knows,
 // default high. status is firing or trigger (the default), resolved or
 // resolve, acknowledged or acknowledge. Without dedup_key the key is a hash
 // of summary and labels, so a script that repeats itself raises one

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -124,4 +125,52 @@ func FuzzScanMatchesEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sameAsEncodingJSON(t, body)
 	})
+}
+
+// BenchmarkDecodeWebhook compares the fast path with encoding/json on the
+// 100-alert notification of BenchmarkParseAlertmanager100.
+func BenchmarkDecodeWebhook(b *testing.B) {
+	// The same shape as the external benchmark's body, built from the
+	// captured fixture's first alert.
+	var w webhook
+	if err := json.Unmarshal(mustRead(b, "testdata/alertmanager-0.25-firing.json"), &w); err != nil {
+		b.Fatal(err)
+	}
+	for len(w.Alerts) < 100 {
+		a := w.Alerts[0]
+		a.Fingerprint = fmt.Sprintf("%016x", len(w.Alerts))
+		w.Alerts = append(w.Alerts, a)
+	}
+	body, err := json.Marshal(w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("scanner", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var w webhook
+			if !scanWebhook(body, &w) {
+				b.Fatal("fast path refused")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var w webhook
+			if err := json.Unmarshal(body, &w); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func mustRead(b *testing.B, name string) []byte {
+	body, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
 }

@@ -50,7 +50,8 @@ type webhookAlert struct {
 // the `severity` label and defaults to high, because an alert someone routed
 // to a pager should not be understated for lack of a label. Details keep
 // receiver, groupKey, externalURL, truncatedAlerts, routeLabels and the
-// alert's generatorURL.
+// alert's generatorURL. A notification with an empty alerts array gives no
+// alerts and no error; one without an alerts array is refused.
 func ParseAlertmanager(body []byte) ([]quench.Alert, error) {
 	alerts, err := parseWebhook(body, quench.SourceAlertmanager, "4")
 	if err != nil {
