@@ -1,5 +1,3 @@
-// Package shell classifies runbook commands and runs them: locally here,
-// and behind the Runner interface that the ssh package also implements.
 package shell
 
 import (

@@ -285,6 +285,7 @@ func TestRunExitCode(t *testing.T) {
 		{"syntax error (", 2},
 	} {
 		t.Run(tt.script, func(t *testing.T) {
+			t.Parallel() // each run waits mostly on sshd starting a session
 			if res := run(t, r, shell.Spec{Script: tt.script}); res.ExitCode != tt.want {
 				t.Errorf("Run(%q) exit = %d, want %d (output %q)", tt.script, res.ExitCode, tt.want, res.Output)
 			}
