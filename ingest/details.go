@@ -32,7 +32,7 @@ func (o *object) str(k, v string) {
 }
 
 // int adds an integer member, skipping zero.
-func (o *object) int(k string, v int64) {
+func (o *object) num(k string, v int64) {
 	if v != 0 {
 		o.key(k)
 		o.buf = strconv.AppendInt(o.buf, v, 10)

@@ -394,6 +394,7 @@ var badInputs = []struct {
 	{"am", "alerts object", `{"version":"4","alerts":{}}`, quench.EINVALID, `alerts: expected array, got object`},
 	{"am", "alert string", `{"version":"4","alerts":[{"status":"firing"},"x"]}`, quench.EINVALID, `alerts[1]: expected object, got string`},
 	{"am", "labels string", `{"version":"4","alerts":[{},{},{},{"labels":"severity=critical"}]}`, quench.EINVALID, `alerts[3].labels: expected object, got string`},
+	{"am", "label after a huge number", `{"version":"4","alerts":[{"x":1e400,"labels":{"a":2}}]}`, quench.EINVALID, `alerts[0].labels.a: expected string, got number`},
 	{"am", "label number", `{"version":"4","alerts":[{"labels":{"alertname":"X","port":9100}}]}`, quench.EINVALID, `alerts[0].labels.port: expected string, got number`},
 	{"am", "label odd name number", `{"version":"4","alerts":[{"labels":{"a b":true}}]}`, quench.EINVALID, `alerts[0].labels["a b"]: expected string, got boolean`},
 	{"am", "annotation object", `{"version":"4","alerts":[{"annotations":{"summary":{"text":"x"}}}]}`, quench.EINVALID, `alerts[0].annotations.summary: expected string, got object`},

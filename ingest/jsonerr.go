@@ -104,6 +104,7 @@ func locate(body []byte, off int64) string {
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // 1e400 is valid JSON but no float64
 	for {
 		tok, err := dec.Token()
 		if err != nil {

@@ -106,10 +106,10 @@ func parseWebhook(body []byte, source, version string) ([]quench.Alert, *quench.
 	group.str("receiver", clean(w.Receiver))
 	group.str("groupKey", clean(w.GroupKey))
 	group.str("externalURL", clean(w.ExternalURL))
-	group.int("truncatedAlerts", w.TruncatedAlerts)
+	group.num("truncatedAlerts", w.TruncatedAlerts)
 	group.raw("routeLabels", cleanRaw(w.RouteLabels))
 	if source == quench.SourceGrafana {
-		group.int("orgId", w.OrgID)
+		group.num("orgId", w.OrgID)
 		group.str("state", clean(w.State))
 	}
 
