@@ -52,3 +52,11 @@ func (db *DB) IngestQueueLen() int { return len(db.ingest.queue) }
 // statements, so both paths are tested on SQLite too. Call it before the
 // first ingest.
 func (db *DB) SetMultiRow(on bool) { db.multiRow = on }
+
+// WriterPragma reads a pragma on the writer connection, where the
+// durability settings live.
+func (db *DB) WriterPragma(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,6 +113,12 @@ func (g *ingester) close() {
 // calls share transactions (group commit). If ctx ends first it returns
 // ctx.Err(): alerts the writer had not yet taken are not applied; alerts it
 // had taken may still commit, and a retry then counts as a repeat.
+//
+// Per alert: a trigger counts onto the key's open incident (raising its
+// severity if higher) or opens one; acknowledge and resolve act on the
+// open incident, or are ignored when there is none (or, for acknowledge,
+// when it is already acknowledged). Text is stored cleaned: invalid UTF-8
+// and NUL become U+FFFD.
 func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Alert) ([]quench.IngestResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -123,7 +130,9 @@ func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Aler
 		return []quench.IngestResult{}, nil
 	}
 	g := s.db.ingest
-	req := &ingestReq{alerts: alerts, done: make(chan error, 1)}
+	// The writer may still read the alerts after a cancelled caller has
+	// returned; a copy keeps the caller free to reuse its slice.
+	req := &ingestReq{alerts: slices.Clone(alerts), done: make(chan error, 1)}
 	if err := g.enqueue(ctx, req); err != nil {
 		return nil, err
 	}
@@ -170,6 +179,16 @@ func validateAlerts(alerts []quench.Alert) error {
 			return quench.Errorf(quench.EINVALID, "alert %d: unknown severity %q", i, a.Severity)
 		case len(a.Labels) > quench.MaxLabels || len(a.Annotations) > quench.MaxLabels:
 			return quench.Errorf(quench.ETOOLARGE, "alert %d: more than %d labels or annotations", i, quench.MaxLabels)
+		}
+		if a.Action != quench.ActionTrigger {
+			continue // only a trigger's labels are stored
+		}
+		for _, m := range []map[string]string{a.Labels, a.Annotations} {
+			for k, v := range m {
+				if len(k) > quench.MaxLabelBytes || len(v) > quench.MaxLabelBytes {
+					return quench.Errorf(quench.ETOOLARGE, "alert %d: label %q is longer than %d bytes", i, cut(clean(k), 64), quench.MaxLabelBytes)
+				}
+			}
 		}
 	}
 	return nil

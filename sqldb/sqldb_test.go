@@ -50,9 +50,11 @@ func TestOpenSQLiteDataDir(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "quench.db")); err != nil {
 		t.Errorf("no database file in the data directory: %v", err)
 	}
-	mode := must[[]string](t)(db.QueryStrings(ctxT(t), `PRAGMA journal_mode`))
-	if len(mode) != 1 || mode[0] != "wal" {
-		t.Errorf("journal_mode %v, want wal", mode)
+	// A commit that returned must be on disk: WAL with synchronous=FULL (2).
+	for pragma, want := range map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000"} {
+		if got := must[string](t)(db.WriterPragma(ctxT(t), pragma)); got != want {
+			t.Errorf("writer %s = %s, want %s", pragma, got, want)
+		}
 	}
 }
 

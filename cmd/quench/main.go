@@ -59,6 +59,9 @@ remediation is guided and confirmed, and everything is audited.`,
 	}
 	root.AddCommand(
 		newVersionCommand(),
+		newLintCommand(),
+		newIndexCommand(),
+		newShowCommand(),
 	)
 	return root
 }
