@@ -34,7 +34,7 @@ type Target struct {
 }
 
 // Runner runs commands on its Target, one connection per run. The remote
-// side needs bash, head and cat.
+// side needs bash, head, wc and cat.
 type Runner struct {
 	Target Target
 	Logger *slog.Logger // nil means no logging
