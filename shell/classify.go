@@ -33,6 +33,9 @@ const (
 // costing deep parser recursion.
 const MaxScript = 64 << 10
 
+// maxReason bounds a reason, which the linter prints on one line.
+const maxReason = 240
+
 // maxDepth bounds scripts inside scripts (watch 'cmd', trap 'cmd' EXIT) and
 // wrappers inside wrappers (timeout 5 nice ionice …).
 const maxDepth = 8
@@ -56,7 +59,7 @@ type Command struct {
 func Classify(script string) (Class, string, error) {
 	es, err := classify(script)
 	if err != nil {
-		return Unknown, "does not parse: " + strings.TrimPrefix(quench.ErrorMessage(err), "shell: "), err
+		return Unknown, clip("does not parse: "+strings.TrimPrefix(quench.ErrorMessage(err), "shell: "), maxReason), err
 	}
 	if len(es) == 0 {
 		return ReadOnly, "empty script: runs nothing", nil
@@ -218,8 +221,7 @@ func (c *classifier) named(redir, cmd verdict) verdict {
 	if redir.class == ReadOnly {
 		return redir
 	}
-	name, _, _ := strings.Cut(cmd.reason, ":")
-	if name != "" && !strings.ContainsAny(name, " ") {
+	if name, _, ok := strings.Cut(cmd.reason, ":"); ok && name != "" {
 		redir.reason = name + ": " + redir.reason
 	}
 	return redir
@@ -242,7 +244,7 @@ func (c *classifier) add(s *syntax.Stmt, v verdict) {
 			Line:   int(start.Line()),
 			Col:    int(start.Col()),
 			Class:  v.class,
-			Reason: v.reason,
+			Reason: clip(v.reason, maxReason),
 		},
 		offset: start.Offset(),
 		minor:  v.minor,
@@ -258,7 +260,7 @@ func (c *classifier) addRedirs(s *syntax.Stmt, v verdict) {
 			Line:   int(first.Pos().Line()),
 			Col:    int(first.Pos().Col()),
 			Class:  v.class,
-			Reason: v.reason,
+			Reason: clip(v.reason, maxReason),
 		},
 		offset: first.Pos().Offset(),
 	})

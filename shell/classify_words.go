@@ -2,6 +2,7 @@ package shell
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -30,7 +31,25 @@ func (c *classifier) word(w *syntax.Word) word {
 	if v.src == "" {
 		v.src = strings.ReplaceAll(v.val, dynMark, "$…")
 	}
+	v.src = clip(v.src, maxShown)
 	return v
+}
+
+// maxShown is how much of a word a reason quotes.
+const maxShown = 60
+
+// clip makes s fit on one line of a reason: whitespace runs become one
+// space and text past n bytes becomes an ellipsis.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // evalWord computes a word's value, quotes removed, marking expansions.
@@ -215,8 +234,8 @@ func (w word) lit() (string, bool) { return w.val, !w.dyn && !w.glob }
 
 // show returns the word for a reason: its value when known, else its source.
 func (w word) show() string {
-	if v, ok := w.lit(); ok && v != "" && !strings.ContainsAny(v, "\n") {
-		return v
+	if v, ok := w.lit(); ok && v != "" {
+		return clip(v, maxShown)
 	}
 	return w.src
 }

@@ -1,0 +1,25 @@
+package shell_test
+
+import (
+	"testing"
+
+	"github.com/quench-sh/quench/shell"
+)
+
+// typicalStep is a five-line diagnosis step of the reference pack's size.
+const typicalStep = `cd /opt/cleaning
+git log --oneline -10
+curl -fsS https://api.panidobro.com/readyz | jq -e '.db_connected and .migrations_current'
+docker compose logs --tail=500 api | grep -iE 'error|timeout' | tail -n 40
+docker compose exec -T db psql -U app -d app -c "SELECT count(*) FROM dead_letter_jobs WHERE failed_at > now() - interval '1 hour'"
+`
+
+func BenchmarkClassify(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(typicalStep)))
+	for b.Loop() {
+		if c, _, err := shell.Classify(typicalStep); err != nil || c != shell.ReadOnly {
+			b.Fatalf("Classify = %v, %v", c, err)
+		}
+	}
+}

@@ -1,0 +1,3 @@
+cd /opt/cleaning
+git log --oneline -3
+./ops/deploy.sh
