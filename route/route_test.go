@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/expr-lang/expr"
+
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/route"
 )
@@ -54,6 +56,15 @@ func TestRoute(t *testing.T) {
 	r, err := route.New(pack())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The premise of the runtime-error cases: this expression fails, not
+	// just yields false, on an alert without a body.
+	prog, err := route.Compile(`body.stripe.failures > 5`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := expr.Run(prog, route.Env{}); err == nil {
+		t.Fatal("body.stripe.failures > 5 ran without error on a nil body")
 	}
 	for _, tt := range []struct {
 		name  string
