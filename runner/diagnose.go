@@ -1,0 +1,157 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quench-sh/quench"
+)
+
+// OnIngested is the hook the HTTP server calls once ingested alerts are
+// committed (http.Server.OnIngested). For every alert that opened an
+// incident it queues that incident's diagnosis, once, and returns at once:
+// the request never waits for a command. Repeats (OutcomeDeduplicated) and
+// acks or resolves queue nothing. Queued diagnoses run most severe first,
+// then oldest first; a storm of new incidents waits in the queue, it never
+// starts more than Workers processes.
+func (r *Runner) OnIngested(ctx context.Context, alerts []quench.Alert, results []quench.IngestResult) {
+	if !r.AutoDiagnosis {
+		return
+	}
+	r.mu.Lock()
+	if !r.started || r.closed {
+		r.mu.Unlock()
+		return
+	}
+	queued := 0
+	for i, res := range results {
+		if res.Outcome != quench.OutcomeOpened || res.IncidentID == 0 {
+			continue
+		}
+		if _, dup := r.pending[res.IncidentID]; dup {
+			continue
+		}
+		var sev quench.Severity
+		if i < len(alerts) {
+			sev = alerts[i].Severity
+		}
+		r.pending[res.IncidentID] = struct{}{}
+		r.seq++
+		r.queue.push(job{incidentID: res.IncidentID, severity: sev, seq: r.seq})
+		queued++
+	}
+	r.mu.Unlock()
+	for range min(queued, cap(r.notify)) {
+		select {
+		case r.notify <- struct{}{}:
+		default: // every worker already has a wake-up waiting
+		}
+	}
+}
+
+// worker runs queued diagnoses, one incident at a time, until the runner
+// closes or its context ends.
+func (r *Runner) worker() {
+	defer r.wg.Done()
+	for {
+		j, ok := r.next()
+		if !ok {
+			select {
+			case <-r.ctx.Done():
+				return
+			case <-r.notify:
+			}
+			continue
+		}
+		r.diagnose(j)
+	}
+}
+
+// next takes the most urgent queued diagnosis; false when there is none
+// or the runner is stopping.
+func (r *Runner) next() (job, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.ctx.Err() != nil {
+		return job{}, false
+	}
+	return r.queue.pop()
+}
+
+// diagnose runs an incident's diagnosis: the pack's first steps, then its
+// runbook's Quick diagnosis, in order, each only if it is read-only now.
+func (r *Runner) diagnose(j job) {
+	defer func() {
+		r.mu.Lock()
+		delete(r.pending, j.incidentID)
+		r.mu.Unlock()
+		r.diagnosed.Add(1)
+	}()
+	ctx, cancel := r.bookkeeping()
+	defer cancel()
+	inc, err := r.Incidents.FindIncident(ctx, j.incidentID)
+	if err != nil {
+		r.Logger.Error("diagnosis skipped: incident not readable", "incident", j.incidentID, "err", err)
+		return
+	}
+	env := r.envFor(ctx, inc)
+	for _, step := range r.diagnosisSteps(ctx, inc) {
+		if r.ctx.Err() != nil {
+			return
+		}
+		r.autoRun(env, step)
+	}
+}
+
+// diagnosisSteps returns the steps an incident's diagnosis runs.
+func (r *Runner) diagnosisSteps(ctx context.Context, inc *quench.Incident) []quench.Step {
+	steps := append([]quench.Step(nil), r.FirstSteps...)
+	if rb := r.runbook(ctx, inc); rb != nil {
+		steps = append(steps, rb.StepsIn(quench.SectionDiagnosis)...)
+	}
+	return steps
+}
+
+// runbook returns the incident's runbook, or nil when it has none or the
+// pack no longer holds it.
+func (r *Runner) runbook(ctx context.Context, inc *quench.Incident) *quench.Runbook {
+	if inc.RunbookID == "" {
+		return nil
+	}
+	rb, err := r.Runbooks.FindRunbook(ctx, inc.RunbookID)
+	if err != nil {
+		r.Logger.Warn("incident's runbook not in the pack", "incident", inc.ID, "runbook", inc.RunbookID, "err", err)
+		return nil
+	}
+	return rb
+}
+
+// autoRun runs one diagnosis step if it is read-only and asks for no
+// confirmation now, and records a refusal otherwise.
+func (r *Runner) autoRun(env incidentEnv, step quench.Step) {
+	c := r.checkStep(step)
+	p := &plan{
+		key:  stepKey{incidentID: env.incident.ID, section: step.Section, name: step.Name},
+		step: step, class: c.class, reason: c.reason, target: c.target, runner: c.runner,
+		timeout: r.stepTimeout(step), actor: SystemActor,
+	}
+	var refusal string
+	switch {
+	case c.class != quench.ReadOnly:
+		refusal = fmt.Sprintf("step %s is %s (%s); diagnosis runs read-only steps only", step.Name, c.class, c.reason)
+	case step.Confirm:
+		refusal = fmt.Sprintf("step %s asks for confirmation; diagnosis runs only steps that need none", step.Name)
+	case c.runner == nil:
+		refusal = r.unknownTarget(step, c.target)
+	}
+	if refusal != "" {
+		ctx, cancel := r.bookkeeping()
+		defer cancel()
+		r.refuse(ctx, p.key, p.info(), refusal, true)
+		return
+	}
+	p.env = env.forStep(step.Name)
+	if _, err := r.execute(r.ctx, p); err != nil && r.ctx.Err() == nil {
+		r.Logger.Error("diagnosis step failed to run", "incident", env.incident.ID, "step", step.Name, "err", err)
+	}
+}
