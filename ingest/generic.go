@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 
 	"github.com/quench-sh/quench"
 )
@@ -49,26 +48,28 @@ func ParseGeneric(body []byte) ([]quench.Alert, error) {
 			return nil, err
 		}
 	}
-	prefix := func(i int) string { return "" }
 	if batch {
 		if err := checkCount("body", len(in)); err != nil {
 			return nil, err
 		}
-		prefix = func(i int) string { return "[" + strconv.Itoa(i) + "]." }
 	}
 	out := make([]quench.Alert, len(in))
 	for i := range in {
-		if err := genericTo(&out[i], &in[i], prefix(i)); err != nil {
+		l := loc{index: -1}
+		if batch {
+			l.index = i
+		}
+		if err := genericTo(&out[i], &in[i], l); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func genericTo(a *quench.Alert, g *genericAlert, p string) *quench.Error {
+func genericTo(a *quench.Alert, g *genericAlert, l loc) *quench.Error {
 	a.Source = quench.SourceGeneric
 	if blank(g.Summary) {
-		return invalid("%ssummary is required", p)
+		return invalid("%s is required", l.at("summary"))
 	}
 	a.Summary = cut(clean(g.Summary), quench.MaxSummaryBytes)
 	a.Severity = quench.ParseSeverity(g.Severity, quench.SeverityHigh)
@@ -81,11 +82,11 @@ func genericTo(a *quench.Alert, g *genericAlert, p string) *quench.Error {
 	case "acknowledged", "acknowledge":
 		a.Action = quench.ActionAcknowledge
 	default:
-		return invalid("%sstatus: %s is not firing, resolved or acknowledged", p, quote(g.Status))
+		return invalid("%s: %s is not firing, resolved or acknowledged", l.at("status"), quote(g.Status))
 	}
 
 	var err *quench.Error
-	if a.Labels, err = cleanMap(p+"labels", "labels", g.Labels); err != nil {
+	if a.Labels, err = cleanMap(func() string { return l.at("labels") }, "labels", g.Labels); err != nil {
 		return err
 	}
 	a.Annotations = map[string]string{}
@@ -94,13 +95,13 @@ func genericTo(a *quench.Alert, g *genericAlert, p string) *quench.Error {
 		a.DedupKey = contentKey(a.Summary, a.Labels)
 	} else {
 		a.DedupKey = clean(g.DedupKey)
-		if err := checkLen(p+"dedup_key", a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
+		if err := checkLen(func() string { return l.at("dedup_key") }, a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
 			return err
 		}
 	}
 
 	if t := jsonType(g.Details); t != "object" && t != "null" && t != "nothing" {
-		return invalid("%sdetails: expected object, got %s", p, t)
+		return invalid("%s: expected object, got %s", l.at("details"), t)
 	}
 	a.Details = cleanRaw(g.Details)
 	return nil

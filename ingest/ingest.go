@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,10 +68,27 @@ func quote(s string) string {
 // blank reports whether s holds nothing but white space.
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
+// loc is where an alert sits in the body: element index of list, or the
+// whole body when index is negative. Paths are built only for messages, so
+// the success path allocates none.
+type loc struct {
+	list  string
+	index int
+}
+
+// at returns the JSON path of a field of the alert: `alerts[3].labels`,
+// `[3].labels` in a bare array, `labels` in a single object.
+func (l loc) at(field string) string {
+	if l.index < 0 {
+		return field
+	}
+	return l.list + "[" + strconv.Itoa(l.index) + "]." + field
+}
+
 // checkLen refuses a value over max bytes, naming the field.
-func checkLen(path, s string, max int) *quench.Error {
+func checkLen(path func() string, s string, max int) *quench.Error {
 	if len(s) > max {
-		return invalid("%s: %d bytes, over the limit of %d bytes", path, len(s), max)
+		return invalid("%s: %d bytes, over the limit of %d bytes", path(), len(s), max)
 	}
 	return nil
 }
@@ -78,17 +96,17 @@ func checkLen(path, s string, max int) *quench.Error {
 // cleanMap checks a decoded labels or annotations object against the limits
 // and cleans its text. noun names the entries in messages ("labels"). It
 // returns m itself when nothing needed cleaning, and never nil.
-func cleanMap(path, noun string, m map[string]string) (map[string]string, *quench.Error) {
+func cleanMap(path func() string, noun string, m map[string]string) (map[string]string, *quench.Error) {
 	if m == nil {
 		return map[string]string{}, nil
 	}
 	if len(m) > quench.MaxLabels {
-		return nil, invalid("%s: %d %s, over the limit of %d", path, len(m), noun, quench.MaxLabels)
+		return nil, invalid("%s: %d %s, over the limit of %d", path(), len(m), noun, quench.MaxLabels)
 	}
 	dirty := false
 	for k, v := range m {
 		if k == "" || len(k) > quench.MaxLabelBytes || len(v) > quench.MaxLabelBytes {
-			return nil, mapError(path, noun, m)
+			return nil, mapError(path(), noun, m)
 		}
 		if clean(k) != k || clean(v) != v {
 			dirty = true
@@ -104,7 +122,7 @@ func cleanMap(path, noun string, m map[string]string) (map[string]string, *quenc
 	// U+FFFD is longer than the byte it replaces.
 	for k, v := range out {
 		if len(k) > quench.MaxLabelBytes || len(v) > quench.MaxLabelBytes {
-			return nil, mapError(path, noun, out)
+			return nil, mapError(path(), noun, out)
 		}
 	}
 	return out, nil
@@ -126,7 +144,7 @@ func mapError(path, noun string, m map[string]string) *quench.Error {
 			return invalid("%s: %s name %s… is %d bytes, over the limit of %d bytes",
 				path, strings.TrimSuffix(noun, "s"), quote(k[:32]), len(k), quench.MaxLabelBytes)
 		case len(m[k]) > quench.MaxLabelBytes:
-			return checkLen(keyPath(path, k), m[k], quench.MaxLabelBytes)
+			return checkLen(func() string { return keyPath(path, k) }, m[k], quench.MaxLabelBytes)
 		}
 	}
 	return nil
@@ -153,13 +171,13 @@ func keyPath(path, key string) string {
 
 // parseTime reads an RFC 3339 time. Empty and Go's zero time (which
 // Alertmanager and Grafana send as endsAt of a firing alert) give zero.
-func parseTime(path, s string) (time.Time, *quench.Error) {
+func parseTime(path func() string, s string) (time.Time, *quench.Error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, invalid("%s: %s is not an RFC 3339 time", path, quote(s))
+		return time.Time{}, invalid("%s: %s is not an RFC 3339 time", path(), quote(s))
 	}
 	if t.IsZero() {
 		return time.Time{}, nil

@@ -129,21 +129,31 @@ func (s *scanner) str(intern bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if slow && (bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw)) {
-		raw = unquote(raw)
+	escaped := slow && (bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw))
+	decode := func() string {
+		if escaped {
+			return string(unquote(raw))
+		}
+		return string(raw)
 	}
-	if intern && s.share && len(raw) <= 256 {
-		if v, ok := s.intern[string(raw)]; ok {
-			return v, true
-		}
-		if s.intern == nil {
-			s.intern = make(map[string]string, 64)
-		}
-		v := string(raw)
-		s.intern[v] = v
+	if !intern || !s.share || len(raw) > 256 {
+		return decode(), true
+	}
+	// Keyed by the token as written, which determines the decoded text, so
+	// a repeated string with escapes is not unquoted again either.
+	if v, ok := s.intern[string(raw)]; ok {
 		return v, true
 	}
-	return string(raw), true
+	if s.intern == nil {
+		s.intern = make(map[string]string, 64)
+	}
+	v := decode()
+	if escaped {
+		s.intern[string(raw)] = v
+	} else {
+		s.intern[v] = v // the same text: one allocation for key and value
+	}
+	return v, true
 }
 
 // unquote decodes the contents of a string token that rawString has

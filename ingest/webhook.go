@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/json"
-	"strconv"
 
 	"github.com/quench-sh/quench"
 )
@@ -123,7 +122,7 @@ func parseWebhook(body []byte, source, version string) ([]quench.Alert, *quench.
 }
 
 func webhookAlertTo(a *quench.Alert, wa *webhookAlert, i int, source, groupStatus string, group []byte) *quench.Error {
-	path := "alerts[" + strconv.Itoa(i) + "]"
+	l := loc{list: "alerts", index: i}
 	a.Source = source
 
 	status := wa.Status
@@ -136,22 +135,22 @@ func webhookAlertTo(a *quench.Alert, wa *webhookAlert, i int, source, groupStatu
 	case "resolved":
 		a.Action = quench.ActionResolve
 	case "":
-		return invalid("%s.status is missing", path)
+		return invalid("%s is missing", l.at("status"))
 	default:
-		return invalid("%s.status: %s is not firing or resolved", path, quote(status))
+		return invalid("%s: %s is not firing or resolved", l.at("status"), quote(status))
 	}
 
 	var err *quench.Error
-	if a.Labels, err = cleanMap(path+".labels", "labels", wa.Labels); err != nil {
+	if a.Labels, err = cleanMap(func() string { return l.at("labels") }, "labels", wa.Labels); err != nil {
 		return err
 	}
-	if a.Annotations, err = cleanMap(path+".annotations", "annotations", wa.Annotations); err != nil {
+	if a.Annotations, err = cleanMap(func() string { return l.at("annotations") }, "annotations", wa.Annotations); err != nil {
 		return err
 	}
-	if a.StartsAt, err = parseTime(path+".startsAt", wa.StartsAt); err != nil {
+	if a.StartsAt, err = parseTime(func() string { return l.at("startsAt") }, wa.StartsAt); err != nil {
 		return err
 	}
-	if a.EndsAt, err = parseTime(path+".endsAt", wa.EndsAt); err != nil {
+	if a.EndsAt, err = parseTime(func() string { return l.at("endsAt") }, wa.EndsAt); err != nil {
 		return err
 	}
 
@@ -159,7 +158,7 @@ func webhookAlertTo(a *quench.Alert, wa *webhookAlert, i int, source, groupStatu
 		a.DedupKey = labelsFingerprint(a.Labels)
 	} else {
 		a.DedupKey = clean(wa.Fingerprint)
-		if err := checkLen(path+".fingerprint", a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
+		if err := checkLen(func() string { return l.at("fingerprint") }, a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
 			return err
 		}
 	}

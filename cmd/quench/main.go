@@ -59,6 +59,13 @@ remediation is guided and confirmed, and everything is audited.`,
 	}
 	root.AddCommand(
 		newVersionCommand(),
+		newServeCommand(),
+		newTokenCommand(),
+		newIncidentsCommand(),
+		newIncidentCommand(),
+		newAckCommand(),
+		newResolveCommand(),
+		newNoteCommand(),
 		newLintCommand(),
 		newIndexCommand(),
 		newShowCommand(),

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	quenchhttp "github.com/quench-sh/quench/http"
+	"github.com/quench-sh/quench/markdown"
+	"github.com/quench-sh/quench/route"
+	"github.com/quench-sh/quench/sqldb"
+)
+
+// ServeCommand is `quench serve`: it wires the store, the runbook pack and
+// the HTTP server together, runs until its context ends, then shuts down in
+// reverse order.
+type ServeCommand struct {
+	Config Config
+	Log    *slog.Logger
+	Now    func() time.Time
+
+	DB     *sqldb.DB
+	Pack   *markdown.Pack
+	Server *quenchhttp.Server
+}
+
+func newServeCommand() *cobra.Command {
+	var configPath string
+	def := DefaultConfig()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the quench server: API, ingest, diagnosis",
+		Long: `Run the quench server. With no flags it uses the embedded SQLite database in
+./quench-data, the runbooks in ./runbooks and listens on 127.0.0.1:8080.
+Flags override the config file. Stop it with Ctrl-C (SIGINT) or SIGTERM:
+in-flight requests finish and every accepted alert is already on disk.`,
+		Example: `  quench serve
+  quench serve --config quench.example.yaml
+  quench serve --db postgres://quench@db:5432/quench --listen :8080`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := DefaultConfig()
+			if configPath != "" {
+				var err error
+				if cfg, err = LoadConfig(configPath, os.Getenv); err != nil {
+					return err
+				}
+			}
+			f := cmd.Flags()
+			for name, dst := range map[string]*string{"listen": &cfg.Listen, "data": &cfg.Data, "db": &cfg.DB, "runbooks": &cfg.Runbooks} {
+				if f.Changed(name) {
+					v, _ := f.GetString(name)
+					*dst = v
+				}
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			s := &ServeCommand{Config: cfg, Log: newLogger(cfg, cmd.ErrOrStderr())}
+			return s.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configPath, "config", "", "YAML config file (see quench.example.yaml)")
+	// The flags are read in RunE only when set, so they override the file.
+	f.String("listen", def.Listen, "address to listen on")
+	f.String("data", def.Data, "data directory (SQLite database)")
+	f.String("db", def.DB, "PostgreSQL URL (postgres://…); empty for the embedded SQLite")
+	f.String("runbooks", def.Runbooks, "runbook pack directory")
+	return cmd
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(cfg.Log.Level)
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// Run opens everything, serves until ctx is done, then closes.
+func (s *ServeCommand) Run(ctx context.Context) error {
+	if err := s.Open(ctx); err != nil {
+		s.Close(context.Background())
+		return err
+	}
+	s.Log.Info("quench serving", "url", s.Server.URL(), "runbooks", len(s.Pack.Runbooks), "db", s.DB.Dialect())
+	<-ctx.Done()
+	s.Log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return s.Close(shutdownCtx)
+}
+
+// Open loads the pack, opens the database and starts listening.
+func (s *ServeCommand) Open(ctx context.Context) error {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	pack, err := markdown.LoadPack(s.Config.Runbooks)
+	if err != nil {
+		return fmt.Errorf("load runbooks: %w", err)
+	}
+	s.Pack = pack
+	for _, p := range pack.Problems {
+		s.Log.Warn("runbook pack", "problem", p.String())
+	}
+	router, err := route.New(pack.Runbooks)
+	if err != nil {
+		return fmt.Errorf("runbooks: %w", err)
+	}
+	if err := os.MkdirAll(s.Config.Data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	srv := quenchhttp.NewServer()
+	srv.Addr = s.Config.Listen
+	srv.Incidents = sqldb.NewIncidentService(s.DB)
+	srv.Tokens = sqldb.NewTokenService(s.DB)
+	srv.Audit = sqldb.NewAuditService(s.DB)
+	srv.Deploys = sqldb.NewDeployService(s.DB)
+	srv.ChangeControl = sqldb.NewChangeControlService(s.DB)
+	srv.Runbooks = &markdown.RunbookService{Pack: pack}
+	srv.Router = router
+	srv.Ready = s.DB.Ping
+	srv.Logger = s.Log
+	srv.Now = s.Now
+	srv.Registry = reg
+	s.Server = srv
+	if err := srv.Open(); err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
+	}
+	return nil
+}
+
+// Close stops the server (in-flight requests finish) and then the database.
+func (s *ServeCommand) Close(ctx context.Context) error {
+	var errs []error
+	if s.Server != nil {
+		errs = append(errs, s.Server.Close(ctx))
+	}
+	if s.DB != nil {
+		errs = append(errs, s.DB.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServe runs `quench serve` in-process on a free port with a fresh
+// SQLite data directory and the shipped runbook pack.
+func startServe(t *testing.T) (*ServeCommand, string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Data, cfg.Listen, cfg.Runbooks = dir, "127.0.0.1:0", "../../runbooks"
+	s := &ServeCommand{Config: cfg}
+	if err := s.Open(context.Background()); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s, dir
+}
+
+func createToken(t *testing.T, dir, role, name string) string {
+	t.Helper()
+	code, out, errOut := runCmd(t, "token", "create", "--role", role, "--name", name, "--data", dir)
+	if code != 0 {
+		t.Fatalf("token create: exit %d: %s", code, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	s, dir := startServe(t)
+	ingest := createToken(t, dir, "ingest", "alertmanager")
+	if len(ingest) != 32 {
+		t.Errorf("ingest token has %d characters, want 32 (a PagerDuty routing key)", len(ingest))
+	}
+	responder := createToken(t, dir, "responder", "alice")
+	viewer := createToken(t, dir, "viewer", "victor")
+
+	body := `{"version":"4","status":"firing","receiver":"quench","groupKey":"{}:{}","groupLabels":{},
+	  "commonLabels":{},"commonAnnotations":{},"externalURL":"http://am","truncatedAlerts":0,
+	  "alerts":[{"status":"firing","labels":{"alertname":"PostgresDown","instance":"db:5432"},
+	    "annotations":{"summary":"Postgres is down"},"startsAt":"2026-11-26T03:00:00Z",
+	    "endsAt":"0001-01-01T00:00:00Z","fingerprint":"abc123"}]}`
+	req, _ := http.NewRequest("POST", s.Server.URL()+"/ingest/alertmanager", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+ingest)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("ingest: status %d", resp.StatusCode)
+	}
+
+	t.Setenv("QUENCH_URL", s.Server.URL())
+	t.Setenv("QUENCH_TOKEN", responder)
+
+	code, out, errOut := runCmd(t, "incidents")
+	if code != 0 || !strings.Contains(out, "db-down") || !strings.Contains(out, "Postgres is down") {
+		t.Fatalf("incidents: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, "incidents", "--json")
+	var list struct {
+		Incidents []struct {
+			ID      int64   `json:"id"`
+			Runbook *string `json:"runbook"`
+			Status  string  `json:"status"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil || code != 0 || len(list.Incidents) != 1 {
+		t.Fatalf("incidents --json: exit %d, %v: %s", code, err, out)
+	}
+	if rb := list.Incidents[0].Runbook; rb == nil || *rb != "db-down" {
+		t.Errorf("runbook = %v, want db-down", rb)
+	}
+
+	for _, step := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ack", "1"}, "incident #1 is acknowledged"},
+		{[]string{"note", "1", "restarted", "db"}, "note added to incident #1"},
+		{[]string{"resolve", "1"}, "incident #1 is resolved"},
+		{[]string{"incident", "1"}, "restarted db"},
+	} {
+		code, out, errOut := runCmd(t, step.args...)
+		if code != 0 || !strings.Contains(out, step.want) {
+			t.Errorf("quench %v: exit %d, want %q in output\n%s%s", step.args, code, step.want, out, errOut)
+		}
+	}
+
+	// Errors say what to do next.
+	code, _, errOut = runCmd(t, "resolve", "1")
+	if code != 1 || !strings.Contains(errOut, "resolved") {
+		t.Errorf("resolving twice: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "ack", "1", "--token", viewer)
+	if code != 1 || !strings.Contains(errOut, "higher role") {
+		t.Errorf("ack as viewer: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "incident", "abc")
+	if code != 1 || !strings.Contains(errOut, "positive number") {
+		t.Errorf("bad id: exit %d, stderr %q", code, errOut)
+	}
+	t.Setenv("QUENCH_TOKEN", "")
+	code, _, errOut = runCmd(t, "incidents")
+	if code != 1 || !strings.Contains(errOut, "QUENCH_TOKEN") {
+		t.Errorf("no token: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestTokenCommands(t *testing.T) {
+	dir := t.TempDir()
+	createToken(t, dir, "admin", "ops")
+	if code, _, errOut := runCmd(t, "token", "create", "--role", "root", "--name", "x", "--data", dir); code != 1 || !strings.Contains(errOut, "want one of") {
+		t.Errorf("bad role: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "token", "create", "--role", "admin", "--name", "ops", "--data", dir); code != 1 {
+		t.Errorf("duplicate name: exit %d, %q", code, errOut)
+	}
+	code, out, _ := runCmd(t, "token", "list", "--data", dir)
+	if code != 0 || !strings.Contains(out, "ops") || !strings.Contains(out, "admin") {
+		t.Errorf("token list: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "token", "revoke", "ops", "--data", dir); code != 0 {
+		t.Errorf("revoke: exit %d, %q", code, errOut)
+	}
+	if code, _, _ := runCmd(t, "token", "revoke", "ops", "--data", dir); code != 1 {
+		t.Errorf("revoking twice: exit %d, want 1", code)
+	}
+}
