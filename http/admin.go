@@ -137,13 +137,6 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// auditList is the answer of GET /api/v1/audit. Next, when not zero, is
-// the `after` value for the following page.
-type auditList struct {
-	Entries []*quench.AuditEntry `json:"entries"`
-	Next    int64                `json:"next,omitempty"`
-}
-
 // handleListAudit pages through the audit trail oldest first, from the
 // entry after `after`, at most `limit` (default 100) entries.
 func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
@@ -171,13 +164,37 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := auditList{Entries: es}
+	out := AuditPage{Entries: es}
 	if len(es) > limit {
 		out.Entries = es[:limit]
 		out.Next = es[limit-1].Seq
 	}
 	if out.Entries == nil {
 		out.Entries = []*quench.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// AuditVerification is the answer of GET /api/v1/audit/verify. Error names
+// the first entry that was edited, removed or inserted when OK is false.
+type AuditVerification struct {
+	OK      bool   `json:"ok"`
+	Checked int64  `json:"checked"`
+	Error   string `json:"error,omitempty"`
+}
+
+// handleVerifyAudit walks the whole chain. A broken chain is a finding,
+// not a failed request: it answers 200 with ok false.
+func (s *Server) handleVerifyAudit(w http.ResponseWriter, r *http.Request) {
+	checked, err := s.Audit.Verify(r.Context())
+	if err != nil && quench.ErrorCode(err) != quench.EINVALID {
+		s.writeError(w, r, err)
+		return
+	}
+	out := AuditVerification{OK: err == nil, Checked: checked}
+	if err != nil {
+		out.Error = quench.ErrorMessage(err)
+		s.logger().WarnContext(r.Context(), "audit chain broken", "checked", checked, "err", err)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -204,7 +204,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 
 	// The audit trail saw all of it, oldest first, paged.
-	var al auditList
+	var al AuditPage
 	e.get("/api/v1/audit?limit=1", admin).decode(t, &al)
 	if len(al.Entries) != 1 || al.Next == 0 {
 		t.Fatalf("audit page: %+v", al)

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -97,36 +96,14 @@ func incidentPath(id int64) string {
 // do sends one request and decodes a 2xx JSON answer into out, or the
 // {"error": …} body of any other answer into a *quench.Error.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, out any) error {
-	u := strings.TrimRight(c.URL, "/") + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("quench client: encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	return c.doHeader(ctx, method, path, q, nil, in, out)
+}
+
+// send does one request and decodes its answer as do describes.
+func (c *Client) send(req *http.Request, out any) error {
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return quench.Errorf(quench.EINVALID, "quench client: %v", err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return quench.Errorf(quench.EUNAVAILABLE, "quench server %s: %v", c.URL, err)
+		return c.unavailable(req.Context(), err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxClientBody))
@@ -140,7 +117,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in, 
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("quench client: decode %s %s answer: %w", method, path, err)
+		return fmt.Errorf("quench client: decode %s %s answer: %w", req.Method, req.URL.Path, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -42,6 +43,33 @@ type IncidentView struct {
 
 	// Timeline is set on GET /api/v1/incidents/{id} only, oldest first.
 	Timeline []quench.TimelineEvent `json:"timeline,omitzero"`
+	// Deploys are those of the quench.DeployLookback before the incident
+	// opened, newest first; set on GET /api/v1/incidents/{id} only.
+	Deploys []*quench.Deploy `json:"deploys,omitzero"`
+	// LastGood is the newest deploy before that window: what a rollback
+	// goes back to. Set (possibly null) on GET /api/v1/incidents/{id} only.
+	LastGood LastGood `json:"last_good,omitzero"`
+}
+
+// LastGood is an incident's last-good pointer: the deploy, or JSON null
+// when none was recorded before the window. Known says the route looked it
+// up; when false the key is left out, as on the incident list.
+type LastGood struct {
+	Deploy *quench.Deploy
+	Known  bool
+}
+
+// IsZero reports whether the pointer was not looked up, for omitzero.
+func (l LastGood) IsZero() bool { return !l.Known }
+
+// MarshalJSON encodes the deploy or null.
+func (l LastGood) MarshalJSON() ([]byte, error) { return json.Marshal(l.Deploy) }
+
+// UnmarshalJSON decodes the deploy or null; either way it was looked up.
+func (l *LastGood) UnmarshalJSON(b []byte) error {
+	l.Known = true
+	l.Deploy = nil
+	return json.Unmarshal(b, &l.Deploy)
 }
 
 // NewIncidentView returns the API view of an incident.
@@ -199,7 +227,32 @@ func (s *Server) handleGetIncident(w http.ResponseWriter, r *http.Request) {
 	if v.Timeline == nil {
 		v.Timeline = []quench.TimelineEvent{}
 	}
+	if v.Deploys, v.LastGood, err = s.incidentDeploys(r.Context(), inc.OpenedAt); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// incidentDeploys returns the deploys of the window before an incident
+// opened and the last-good pointer before that window.
+func (s *Server) incidentDeploys(ctx context.Context, openedAt time.Time) ([]*quench.Deploy, LastGood, error) {
+	from, to := quench.DeployWindow(openedAt)
+	ds, err := s.Deploys.FindDeploys(ctx, from, to)
+	if err != nil {
+		return nil, LastGood{}, err
+	}
+	if ds == nil {
+		ds = []*quench.Deploy{}
+	}
+	good, err := s.Deploys.LastDeployBefore(ctx, from)
+	switch {
+	case quench.ErrorCode(err) == quench.ENOTFOUND:
+		return ds, LastGood{Known: true}, nil
+	case err != nil:
+		return nil, LastGood{}, err
+	}
+	return ds, LastGood{Deploy: good, Known: true}, nil
 }
 
 func (s *Server) handleAck(w http.ResponseWriter, r *http.Request) {

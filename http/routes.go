@@ -23,8 +23,10 @@ type endpoint struct {
 }
 
 // routeTable lists every route and who may call it. Reads need a viewer
-// token, changes to incidents and deploys a responder, and tokens, audit,
-// freeze and break-glass an admin (owners may do everything admins may).
+// token, changes to incidents, step runs and deploys a responder, and
+// tokens, audit, freeze and break-glass an admin (owners may do everything
+// admins may). The freeze state is readable by viewers: a responder must
+// know a freeze is on before trying a step.
 // /metrics needs a viewer token: Prometheus scrape configs carry one with
 // `authorization: {credentials: …}`, and incident counts are not public.
 func (s *Server) routeTable() []endpoint {
@@ -43,6 +45,9 @@ func (s *Server) routeTable() []endpoint {
 		{"POST /api/v1/incidents/{id}/ack", quench.RoleResponder, s.handleAck},
 		{"POST /api/v1/incidents/{id}/resolve", quench.RoleResponder, s.handleResolve},
 		{"POST /api/v1/incidents/{id}/notes", quench.RoleResponder, s.handleAddNote},
+		{"GET /api/v1/incidents/{id}/steps", quench.RoleViewer, s.handleListSteps},
+		{"POST /api/v1/incidents/{id}/steps/{name}/run", quench.RoleResponder, s.handleRunStep},
+		{"GET /api/v1/incidents/{id}/stream", quench.RoleViewer, s.handleStream},
 
 		{"GET /api/v1/deploys", quench.RoleViewer, s.handleListDeploys},
 		{"POST /api/v1/deploys", quench.RoleResponder, s.handleRecordDeploy},
@@ -53,6 +58,7 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/tokens", quench.RoleAdmin, s.handleListTokens},
 		{"DELETE /api/v1/tokens/{name}", quench.RoleAdmin, s.handleRevokeToken},
 		{"GET /api/v1/audit", quench.RoleAdmin, s.handleListAudit},
+		{"GET /api/v1/audit/verify", quench.RoleAdmin, s.handleVerifyAudit},
 
 		{"GET /api/v1/freeze", quench.RoleViewer, s.handleGetFreeze},
 		{"POST /api/v1/freeze", quench.RoleAdmin, s.handleSetFreeze},

@@ -17,6 +17,14 @@
 //     payload version quench does not take.
 //   - A 2xx on ingest is sent only after the store committed every alert of
 //     the request; a request that fails to parse stores nothing.
+//   - Step routes: listing and the event stream need a viewer, running a
+//     step a responder; the runner (Server.Steps) makes every safety
+//     decision (confirmation, freeze, break-glass grant) and its refusals
+//     are 403 with the reason. A started step runs to its end even if the
+//     client hangs up. Without a runner the step routes answer 503.
+//   - The single-incident route shows the deploys of the quench.DeployLookback
+//     before the incident opened and, as last_good, the newest deploy
+//     before that window.
 package http
 
 import (
@@ -48,6 +56,14 @@ type Server struct {
 	Deploys       quench.DeployService
 	ChangeControl quench.ChangeControlService
 	Runbooks      quench.RunbookService
+
+	// Steps runs runbook steps for incidents. Nil leaves the step routes
+	// answering 503 "step runner not configured".
+	Steps quench.StepService
+
+	// Heartbeat is how often an idle event stream sends a comment; 0 means
+	// DefaultHeartbeat.
+	Heartbeat time.Duration
 
 	// Router picks each ingested alert's runbook.
 	Router interface{ Route(*quench.Alert) string }
@@ -85,6 +101,7 @@ type Server struct {
 	routes  []endpoint
 	metrics *metrics
 	tokens  tokenCache
+	stop    chan struct{} // closed by Close: event streams end
 
 	ln        net.Listener
 	srv       *http.Server
@@ -170,13 +187,19 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String()
 }
 
-// Close stops accepting connections and waits for in-flight requests to
-// finish, or for ctx to end, in which case remaining connections are cut.
+// Close ends open event streams, stops accepting connections and waits for
+// in-flight requests (a running step included) to finish, or for ctx to
+// end, in which case remaining connections are cut. Without Open it only
+// ends the event streams of a Handler mounted elsewhere.
 func (s *Server) Close(ctx context.Context) error {
 	if s.srv == nil {
+		s.closeOnce.Do(s.endStreams)
 		return nil
 	}
 	s.closeOnce.Do(func() {
+		// Event streams never finish on their own; end them first so
+		// Shutdown does not wait for them.
+		s.endStreams()
 		s.closeErr = s.srv.Shutdown(ctx)
 		if s.closeErr != nil {
 			_ = s.srv.Close()
@@ -185,6 +208,17 @@ func (s *Server) Close(ctx context.Context) error {
 	})
 	return s.closeErr
 }
+
+// endStreams tells every open event stream to finish.
+func (s *Server) endStreams() {
+	if s.stop != nil {
+		close(s.stop)
+	}
+}
+
+// stopping is closed when the server closes; nil (never ready) when the
+// handler was never built.
+func (s *Server) stopping() <-chan struct{} { return s.stop }
 
 // Handler returns the server's routes with auth, error mapping and metrics.
 // Its metrics are registered on Registry the first time it is called.
@@ -198,6 +232,7 @@ func (s *Server) build() {
 		s.Registry = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.Registry, s, s.logger())
+	s.stop = make(chan struct{})
 	s.mux = http.NewServeMux()
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
