@@ -12,9 +12,10 @@
 #   BENCH_SINGLE_CLIENTS=64     clients for the single-alert phases (c), (d)
 #   BENCH_KEYS=1000             distinct fingerprints / label sets / dedup keys
 #   BENCH_RESOLVED=0.1          fraction of alerts sent resolved
-#   BENCH_RESULTS=bench/RESULTS.md   where the report goes ("-" for stdout only)
-#   BENCH_PROFILE=1             also take a 10 s CPU profile of quench during (b)
-#                               and (d), if the server exposes /debug/pprof
+#   BENCH_RESULTS=bench/RESULTS.md   where the report goes ("-": stdout only)
+#   BENCH_PROFILE=1             also record quench with `perf record -g` for
+#                               10 s during (b) and (d) and add the hottest
+#                               functions to the report (needs perf)
 #
 # Phases, all driven by bench/loadgen against loopback:
 #   (a) peer:   Alertmanager POST /api/v2/alerts, 100 alerts/request
@@ -22,6 +23,10 @@
 #   (c) peer:   Alertmanager POST /api/v2/alerts, single alerts from 64 clients
 #   (d) quench: POST /v2/enqueue, single PagerDuty events from 64 clients, SQLite
 #   (e) quench: as (b) on PostgreSQL (only with BENCH_PG)
+#
+# Besides rates and latency, each phase records the target's CPU time per
+# alert (from /proc/PID/stat) and its peak memory (VmHWM, reset before the
+# phase): on a shared machine the CPU cost per alert is the steadier figure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,7 +35,7 @@ duration=${BENCH_DURATION:-30s}
 quick=""
 if [[ ${1:-} == -q ]]; then
 	duration=5s
-	quick=" -q"
+	quick=1
 	shift
 fi
 if [[ $# -gt 0 ]]; then
@@ -42,15 +47,15 @@ single_clients=${BENCH_SINGLE_CLIENTS:-64}
 keys=${BENCH_KEYS:-1000}
 resolved=${BENCH_RESOLVED:-0.1}
 results=${BENCH_RESULTS:-$root/bench/RESULTS.md}
-pg_shown=""
-if [[ -n ${BENCH_PG:-} ]]; then
-	pg_shown="BENCH_PG=$(sed -E 's#//([^:@/]*):[^@]*@#//\1:***@#' <<<"$BENCH_PG") "
-fi
-if [[ -n $quick ]]; then
-	command="${pg_shown}bench/run.sh -q"
-else
-	command="${pg_shown}BENCH_DURATION=$duration bench/run.sh"
-fi
+
+# The command as run, for the report, with any password hidden.
+command="bench/run.sh"
+[[ -z $quick ]] || command+=" -q"
+for v in BENCH_DURATION BENCH_PG BENCH_BATCH_CLIENTS BENCH_SINGLE_CLIENTS BENCH_KEYS BENCH_RESOLVED BENCH_PROFILE; do
+	if [[ -n ${!v:-} ]]; then
+		command="$v=$(sed -E 's#//([^:@/]*):[^@]*@#//\1:***@#' <<<"${!v}") $command"
+	fi
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/quench-bench.XXXXXX")
 pids=()
@@ -77,7 +82,9 @@ log() { printf '%s\n' "$*" >&2; }
 free_port() {
 	local p
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
+		# Below the kernel's ephemeral range (32768+ by default), where
+		# the load generator's own connections take their ports.
+		p=$((20000 + RANDOM % 12000))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return
@@ -99,44 +106,53 @@ wait_http() {
 	done
 }
 
-# peak_kb PID: the process's peak resident memory so far, in KiB.
-peak_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+# cpu_ticks PID: user+system CPU time the process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
 
-# reset_peak PID: start a new peak-memory window (Linux clear_refs 5); when
-# that is not allowed the figure stays the peak since the process started.
-reset_peak() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
-
-# load NAME ARGS…: run loadgen, keep its JSON line in $work/NAME.json.
-load() {
-	local name=$1
-	shift
+# phase NAME PID ARGS…: run loadgen against the process PID with ARGS and
+# keep, in $work/NAME.*, its JSON summary, the process's CPU time and its
+# peak memory during the phase.
+phase() {
+	local name=$1 pid=$2
+	shift 2
 	log ""
-	log "== ($name) $*"
+	log "== ($name) $(sed -E 's/(-token )[^ ]+/\1…/' <<<"$*")"
+	# Start a new peak-memory window (Linux clear_refs 5); where that is
+	# not allowed the figure is the peak since the process started.
+	echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
+	local before prof=""
+	before=$(cpu_ticks "$pid")
+	if [[ ${BENCH_PROFILE:-} == 1 && $name =~ ^[bde]$ ]]; then
+		(sleep 2 && perf record -q -F 499 -g -p "$pid" -o "$work/$name.perf" -- sleep 10 >/dev/null 2>&1) &
+		prof=$!
+	fi
 	"$work/loadgen" -label "$name" -duration "$duration" -keys "$keys" -resolved "$resolved" "$@" >"$work/$name.json"
-}
-
-# profile NAME URL: a 10 s CPU profile of quench while a phase runs, when
-# the server exposes net/http/pprof; prints the top functions.
-profile() {
-	[[ ${BENCH_PROFILE:-} == 1 ]] || return 0
-	local name=$1 url=$2
-	(
-		sleep 2
-		if curl -fsS -o "$work/$name.pprof" "$url/debug/pprof/profile?seconds=10" 2>/dev/null; then
-			go tool pprof -top -nodecount=40 "$work/quench" "$work/$name.pprof" >"$work/$name.top" 2>&1 || true
-			cp "$work/$name.pprof" "$root/bench/$name.pprof"
-		else
-			echo "the server exposes no /debug/pprof/profile" >"$work/$name.top"
-		fi
-	) &
-	profiler=$!
+	echo $(($(cpu_ticks "$pid") - before)) >"$work/$name.cpu"
+	awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" >"$work/$name.peak"
+	if [[ -n $prof ]]; then
+		wait "$prof" || true
+		perf report -i "$work/$name.perf" --children --sort symbol -g none --stdio 2>/dev/null |
+			grep -E '^ +[0-9]' | grep -vE 'runtime\.goexit|gowrap|\[k\]' | head -n 45 >"$work/$name.top" || true
+	fi
 }
 
 field() { jq -r ".$2" "$work/$1.json"; }
 
+if [[ ${BENCH_PROFILE:-} == 1 ]] && ! command -v perf >/dev/null; then
+	log "BENCH_PROFILE=1 needs perf (apt-get install linux-perf)"
+	exit 1
+fi
 log "building quench and loadgen"
 go build -o "$work/quench" ./cmd/quench
 go build -o "$work/loadgen" ./bench/loadgen
+
+# The disk's cost of one synced 4 KiB write right now: what a durable
+# commit pays at least once.
+sync_ms=$(dd if=/dev/zero of="$work/synctest" bs=4k count=200 oflag=dsync 2>&1 |
+	awk '/copied/ {for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) printf "%.2f", $(i-1) * 1000 / 200}')
+rm -f "$work/synctest"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the peer: a real Alertmanager, clustering off, a receiver that sends nothing
 am_bin=$(command -v prometheus-alertmanager || command -v alertmanager || true)
@@ -166,7 +182,7 @@ wait_http "$am_url/-/ready"
 start_quench() {
 	local name=$1 data=$2
 	shift 2
-	q_token=$("$work/quench" token create --role ingest --name "bench-$name" --data "$data" "$@" | tail -n1 | tr -d '[:space:]')
+	q_token=$("$work/quench" token create --role ingest --name "bench-$name" --data "$data" "$@" 2>/dev/null | tail -n1 | tr -d '[:space:]')
 	if [[ -z $q_token ]]; then
 		log "quench token create printed no token"
 		return 1
@@ -185,54 +201,45 @@ start_quench() {
 }
 
 start_quench sqlite "$work/data"
-sqlite_pid=$q_pid
-
-# (a) and (b): batches of 100.
-load a -url "$am_url" -mode am-api -batch 100 -clients "$batch_clients"
-am_peak_a=$(peak_kb "$am_pid")
-reset_peak "$sqlite_pid"
-profiler=""
-profile b "$q_url"
-load b -url "$q_url" -mode alertmanager-webhook -token "$q_token" -batch 100 -clients "$batch_clients"
-[[ -z $profiler ]] || wait "$profiler"
-q_peak_b=$(peak_kb "$sqlite_pid")
-
-# (c) and (d): single alerts from many clients.
-reset_peak "$am_pid"
-load c -url "$am_url" -mode am-api -batch 1 -clients "$single_clients"
-am_peak_c=$(peak_kb "$am_pid")
-reset_peak "$sqlite_pid"
-profiler=""
-profile d "$q_url"
-load d -url "$q_url" -mode pagerduty -token "$q_token" -clients "$single_clients"
-[[ -z $profiler ]] || wait "$profiler"
-q_peak_d=$(peak_kb "$sqlite_pid")
+phase a "$am_pid" -url "$am_url" -mode am-api -batch 100 -clients "$batch_clients"
+phase b "$q_pid" -url "$q_url" -mode alertmanager-webhook -token "$q_token" -batch 100 -clients "$batch_clients"
+phase c "$am_pid" -url "$am_url" -mode am-api -batch 1 -clients "$single_clients"
+phase d "$q_pid" -url "$q_url" -mode pagerduty -token "$q_token" -clients "$single_clients"
 db_bytes=$(du -sb "$work/data" | cut -f1)
 
-# (e): (b) on PostgreSQL, in a database of its own.
-have_pg=""
+phases=(a b c d)
 if [[ -n ${BENCH_PG:-} ]]; then
+	# (e) in a database of its own, dropped on exit.
 	pgdb="quench_bench_$$_$RANDOM"
 	psql "$BENCH_PG" -qXc "CREATE DATABASE $pgdb" >/dev/null
 	pg_dsn=$(sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$pgdb#" <<<"$BENCH_PG")
 	start_quench postgres "$work/data-pg" --db "$pg_dsn"
-	pg_pid=$q_pid
-	reset_peak "$pg_pid"
-	load e -url "$q_url" -mode alertmanager-webhook -token "$q_token" -batch 100 -clients "$batch_clients"
-	q_peak_e=$(peak_kb "$pg_pid")
-	have_pg=1
+	phase e "$q_pid" -url "$q_url" -mode alertmanager-webhook -token "$q_token" -batch 100 -clients "$batch_clients"
+	phases+=(e)
 fi
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
+declare -A what=(
+	[a]="peer: Alertmanager /api/v2/alerts, 100 alerts/request"
+	[b]="quench /ingest/alertmanager, 100 alerts/request, SQLite"
+	[c]="peer: Alertmanager /api/v2/alerts, 1 alert/request"
+	[d]="quench /v2/enqueue (PagerDuty), 1 event/request, SQLite"
+	[e]="quench /ingest/alertmanager, 100 alerts/request, PostgreSQL"
+)
 row() {
-	local n=$1 what=$2
-	printf '| (%s) | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$what" \
+	local n=$1 alerts cpu
+	alerts=$(field "$n" alerts)
+	cpu=$(cat "$work/$n.cpu")
+	printf '| (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "${what[$n]}" \
 		"$(field "$n" clients)" "$(printf '%.0f' "$(field "$n" alerts_per_s)")" \
-		"$(field "$n" p50_ms)" "$(field "$n" p99_ms)" "$(field "$n" ok)" \
+		"$(field "$n" p50_ms)" "$(field "$n" p99_ms)" \
+		"$(awk -v t="$cpu" -v hz="$hz" -v a="$alerts" 'BEGIN { if (a > 0) printf "%.0f", t / hz * 1e6 / a; else print "n/a" }')" \
+		"$(awk -v t="$cpu" -v hz="$hz" -v s="$(field "$n" seconds)" 'BEGIN { printf "%.2f", t / hz / s }')" \
+		"$(awk -v k="$(cat "$work/$n.peak")" 'BEGIN { printf "%.0f", k / 1024 }')" \
 		"$(jq -r '.errors | to_entries | map("\(.key): \(.value)") | join(", ") | if . == "" then "0" else . end' "$work/$n.json")"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 ratio_b=$(ratio "$(field b alerts_per_s)" "$(field a alerts_per_s)")
 ratio_d=$(ratio "$(field d alerts_per_s)" "$(field c alerts_per_s)")
 verdict_b=$(awk -v r="$ratio_b" 'BEGIN { print (r >= 1.0 ? "met" : "NOT met") }')
@@ -243,30 +250,25 @@ report=$(
 # quench ingest benchmark
 
 - date: $(date -u '+%Y-%m-%d %H:%M UTC')
-- machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/^MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; load generator on the same machine
+- machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/^MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; the load generator runs on the same machine
+- load average (1, 5, 15 min) before: $load_before, after: $load_after; one synced 4 KiB write (dd oflag=dsync): ${sync_ms} ms
 - command: \`$command\`
-- quench $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)'), $(go version | awk '{print $3}'), $("$am_bin" --version 2>&1 | head -n1)
-- each phase: $duration measured, $keys distinct keys, ${resolved} of alerts resolved; latency is per request, 2xx only
+- quench $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' plus uncommitted changes'), $(go version | awk '{print $3}'); peer: $("$am_bin" --version 2>&1 | head -n1)
+- each phase: $duration measured, $keys distinct keys, $resolved of alerts resolved; latency per request, 2xx only
 
-| phase | what | clients | alerts/s | p50 ms | p99 ms | ok requests | errors |
-|---|---|---|---|---|---|---|---|
-$(row a "peer: Alertmanager /api/v2/alerts, 100 alerts/request")
-$(row b "quench /ingest/alertmanager, 100 alerts/request, SQLite")
-$(row c "peer: Alertmanager /api/v2/alerts, 1 alert/request")
-$(row d "quench /v2/enqueue (PagerDuty), 1 event/request, SQLite")
-$([[ -z $have_pg ]] || row e "quench /ingest/alertmanager, 100 alerts/request, PostgreSQL")
+| phase | what | clients | alerts/s | p50 ms | p99 ms | CPU µs/alert | cores used | peak MiB | errors |
+|---|---|---|---|---|---|---|---|---|---|
+$(for n in "${phases[@]}"; do row "$n"; done)
 
-- (b)/(a), quench webhook vs peer, batches of 100: **$ratio_b** (target ≥ 1.0: $verdict_b)
-- (d)/(c), quench PagerDuty vs peer, single alerts: **$ratio_d**; (d) target ≥ 10,000 events/s and p99 < 25 ms: $verdict_d
-- quench peak memory (VmHWM): $(mib "$q_peak_b") during (b), $(mib "$q_peak_d") during (d)$([[ -z $have_pg ]] || echo ", $(mib "$q_peak_e") during (e) (PostgreSQL server)")
-- peer peak memory (VmHWM): $(mib "$am_peak_a") during (a), $(mib "$am_peak_c") during (c)
-- SQLite data dir after (b) and (d): $(awk -v b="$db_bytes" 'BEGIN { printf "%.0f MiB", b / 1048576 }')
-$([[ -n $have_pg ]] || echo "- (e) PostgreSQL: not run (set BENCH_PG=postgres://…)")
+- (b)/(a), quench webhook vs the peer, batches of 100: **$ratio_b** (target ≥ 1.0: $verdict_b)
+- (d)/(c), quench PagerDuty vs the peer, single alerts: **$ratio_d**; (d) target ≥ 10,000 events/s and p99 < 25 ms: $verdict_d
+- peak memory is VmHWM of the target process during the phase ("peak MiB"); the quench SQLite data dir after (b) and (d): $(awk -v b="$db_bytes" 'BEGIN { printf "%.0f MiB", b / 1048576 }')
+$([[ -n ${BENCH_PG:-} ]] || echo "- (e) PostgreSQL: not run (set BENCH_PG=postgres://…)")
 EOF
 )
-for n in b d; do
-	if [[ -f $work/$n.top ]]; then
-		report+=$'\n\n'"CPU profile of quench during ($n), 10 s (\`go tool pprof -top\`):"$'\n\n```\n'"$(head -n 50 "$work/$n.top")"$'\n```'
+for n in "${phases[@]}"; do
+	if [[ -s $work/$n.top ]]; then
+		report+=$'\n\n'"Where quench's CPU goes during ($n): \`perf record -g\` for 10 s, functions by inclusive share:"$'\n\n```\n'"$(cat "$work/$n.top")"$'\n```'
 	fi
 done
 
