@@ -147,7 +147,8 @@ func mapError(path, noun string, m map[string]string) *quench.Error {
 			return checkLen(func() string { return keyPath(path, k) }, m[k], quench.MaxLabelBytes)
 		}
 	}
-	return nil
+	// Unreachable while cleanMap calls it only for a broken limit.
+	return invalid("%s: %s over a limit", path, noun)
 }
 
 // keyPath appends an object key to a JSON path: `.name` for plain names,

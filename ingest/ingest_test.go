@@ -408,6 +408,8 @@ var badInputs = []struct {
 	{"am", "long fingerprint", `{"version":"4","status":"firing","alerts":[{"fingerprint":"` + strings.Repeat("f", 256) + `"}]}`, quench.EINVALID, `alerts[0].fingerprint: 256 bytes, over the limit of 255 bytes`},
 	{"am", "too many labels", `{"version":"4","status":"firing","alerts":[{"labels":{` + manyLabels(129) + `}}]}`, quench.EINVALID, `alerts[0].labels: 129 labels, over the limit of 128`},
 	{"am", "label value too long", `{"version":"4","status":"firing","alerts":[{"labels":{"big":"` + strings.Repeat("x", 64<<10+1) + `"}}]}`, quench.EINVALID, `alerts[0].labels.big: 65537 bytes, over the limit of 65536 bytes`},
+	{"am", "label name too long", `{"version":"4","status":"firing","alerts":[{"labels":{"` + strings.Repeat("n", 64<<10+1) + `":"v"}}]}`, quench.EINVALID, `alerts[0].labels: label name "` + strings.Repeat("n", 32) + `"… is 65537 bytes, over the limit of 65536 bytes`},
+	{"generic", "batch label value too long", `[{"summary":"x"},{"summary":"y","labels":{"a b":"` + strings.Repeat("v", 64<<10+1) + `"}}]`, quench.EINVALID, `[1].labels["a b"]: 65537 bytes, over the limit of 65536 bytes`},
 	{"am", "too many alerts", `{"version":"4","status":"firing","alerts":[` + strings.Repeat(`{},`, 10000) + `{}]}`, quench.EINVALID, `alerts: 10001 alerts, over the limit of 10000`},
 
 	{"grafana", "alertmanager payload", `{"version":"4","alerts":[]}`, quench.EUNSUPPORTED, `version "4" is not supported (want "1")`},
