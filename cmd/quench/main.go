@@ -69,6 +69,11 @@ remediation is guided and confirmed, and everything is audited.`,
 		newLintCommand(),
 		newIndexCommand(),
 		newShowCommand(),
+		newRunCommand(),
+		newDeployCommand(),
+		newFreezeCommand(),
+		newBreakGlassCommand(),
+		newAuditCommand(),
 	)
 	return root
 }
