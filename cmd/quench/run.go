@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/quench-sh/quench"
 	quenchhttp "github.com/quench-sh/quench/http"
@@ -288,8 +289,7 @@ func interactive(in io.Reader) bool {
 	if !ok {
 		return true
 	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0 && f.Name() != os.DevNull
+	return term.IsTerminal(int(f.Fd()))
 }
 
 func targetName(t string) string {
