@@ -133,7 +133,9 @@ phase() {
 	if [[ -n $prof ]]; then
 		wait "$prof" || true
 		perf report -i "$work/$name.perf" --children --sort symbol -g none --stdio 2>/dev/null |
-			grep -E '^ +[0-9]' | grep -vE 'runtime\.goexit|gowrap|\[k\]' | head -n 45 >"$work/$name.top" || true
+			grep -E '^ +[0-9]' | grep -vE 'gowrap|-fm |\.func[0-9]' |
+			grep -E 'quench-sh/quench|net/http\.\(\*conn\)\.serve |regexp\.\(\*Regexp\)\.doExecute|sqlite\.\(\*conn\)\.prepareV2|_sqlite3VdbeExec|pgconn\.\(\*PgConn\)\.ExecStatement|runtime\.gcBgMarkWorker |runtime\.mallocgc |linux\.Syscall6 |encoding/json\.' |
+			head -n 40 | awk '{ printf "%8s  %s\n", $1, $4 }' >"$work/$name.top" || true
 	fi
 }
 
@@ -268,7 +270,7 @@ EOF
 )
 for n in "${phases[@]}"; do
 	if [[ -s $work/$n.top ]]; then
-		report+=$'\n\n'"Where quench's CPU goes during ($n): \`perf record -g\` for 10 s, functions by inclusive share:"$'\n\n```\n'"$(cat "$work/$n.top")"$'\n```'
+		report+=$'\n\n'"Where quench's CPU goes during ($n): \`perf record -g\` for 10 s, share of the server's CPU samples spent in each function and its callees (the writer is \`sqldb.(*ingester).run\`):"$'\n\n```\n'"$(cat "$work/$n.top")"$'\n```'
 	fi
 done
 
