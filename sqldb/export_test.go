@@ -60,3 +60,6 @@ func (db *DB) WriterPragma(ctx context.Context, name string) (string, error) {
 	err := db.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	return v, err
 }
+
+// PadRows is padRows, for its table test.
+var PadRows = padRows

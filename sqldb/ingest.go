@@ -454,9 +454,25 @@ func (b *batchTx) auditIncident(ctx context.Context, actor, action string, id in
 	return err
 }
 
-// chunkRows bounds the rows of one multi-row statement, well under both
-// databases' parameter limits.
-const chunkRows = 500
+// Multi-row statement sizes. A lookup takes up to prefetchRows keys, so a
+// batch over a thousand keys costs one round trip; an update takes up to
+// chunkRows incidents, since the work of its CASE grows with rows × rows.
+// Both stay well under the databases' parameter limits.
+const (
+	prefetchRows = 1024
+	chunkRows    = 256
+)
+
+// padRows rounds a multi-row statement's row count up to one of a few
+// sizes, so the same SQL text recurs and the driver's prepared statement
+// (and the server's plan) is reused instead of parsed anew every batch.
+func padRows(n, limit int) int {
+	size := 4
+	for size < n && size < limit {
+		size *= 4
+	}
+	return min(size, limit)
+}
 
 // prefetch looks up the open incidents of every key in the batch with a few
 // queries instead of one per key: on PostgreSQL each statement is a round
@@ -475,17 +491,18 @@ func (b *batchTx) prefetch(ctx context.Context, batch []*ingestReq) error {
 	var q strings.Builder
 	for integration, keys := range byIntegration {
 		for len(keys) > 0 {
-			chunk := keys[:min(len(keys), chunkRows)]
+			chunk := keys[:min(len(keys), prefetchRows)]
 			keys = keys[len(chunk):]
 			q.Reset()
 			q.WriteString(`SELECT id, status, severity, dedup_key FROM incidents WHERE status <> 'resolved' AND integration = $1 AND dedup_key IN (`)
-			args := make([]any, 0, len(chunk)+1)
+			args := make([]any, 0, padRows(len(chunk), prefetchRows)+1)
 			args = append(args, integration)
-			for i, k := range chunk {
+			for i := range padRows(len(chunk), prefetchRows) {
 				if i > 0 {
 					q.WriteString(", ")
 				}
-				args = append(args, k)
+				// Padding repeats the last key; IN ignores duplicates.
+				args = append(args, chunk[min(i, len(chunk)-1)])
 				q.WriteString("$" + strconv.Itoa(len(args)))
 			}
 			q.WriteString(")")
@@ -517,46 +534,54 @@ func (b *batchTx) scanOpen(ctx context.Context, q, integration string, args []an
 	return nil
 }
 
-// flush writes the repeats counted in the batch. Incidents that share a
-// last-seen time (the alerts of one request do) are updated by one
-// multi-row statement, so a batch over a thousand keys costs a few
-// statements, not a thousand.
+// flush writes the repeats counted in the batch. With multiRow one
+// statement updates up to chunkRows incidents, whatever their values: the
+// CASE branches carry them, and each ELSE gives PostgreSQL the type.
 func (b *batchTx) flush(ctx context.Context) error {
-	bySeen := map[time.Time][]*openState{}
-	for _, st := range b.dirty {
-		bySeen[st.lastSeen] = append(bySeen[st.lastSeen], st)
-	}
-	var q strings.Builder
-	for seen, sts := range bySeen {
-		if len(sts) == 1 || !b.g.db.multiRow {
-			for _, st := range sts {
-				if _, err := b.bumpIncident.ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
-					return fmt.Errorf("sqldb: count repeats: %w", err)
-				}
-			}
-			continue
-		}
-		for len(sts) > 0 {
-			chunk := sts[:min(len(sts), chunkRows)]
-			sts = sts[len(chunk):]
-			// Standard casts give PostgreSQL the VALUES column types; both
-			// databases name the columns column1, column2, ….
-			q.Reset()
-			q.WriteString(`UPDATE incidents SET alert_count = incidents.alert_count + v.column2, last_seen_at = $1, severity = v.column3 FROM (VALUES `)
-			args := make([]any, 0, 3*len(chunk)+1)
-			args = append(args, seen)
-			for i, st := range chunk {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				n := len(args)
-				fmt.Fprintf(&q, "(CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS TEXT))", n+1, n+2, n+3)
-				args = append(args, st.id, st.repeats, string(st.severity))
-			}
-			q.WriteString(`) AS v WHERE incidents.id = v.column1`)
-			if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
+	if !b.g.db.multiRow || len(b.dirty) == 1 {
+		for _, st := range b.dirty {
+			if _, err := b.bumpIncident.ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
 				return fmt.Errorf("sqldb: count repeats: %w", err)
 			}
+		}
+		return nil
+	}
+	var q strings.Builder
+	for sts := b.dirty; len(sts) > 0; {
+		chunk := sts[:min(len(sts), chunkRows)]
+		sts = sts[len(chunk):]
+		rows := padRows(len(chunk), chunkRows)
+		args := make([]any, 0, 4*rows)
+		for i := range rows {
+			// Padding repeats the last row: a repeated WHEN is never
+			// reached, and a repeated IN value changes nothing.
+			st := chunk[min(i, len(chunk)-1)]
+			args = append(args, st.id, st.repeats, st.lastSeen, string(st.severity))
+		}
+		q.Reset()
+		column := func(set string, col int, elseSQL string) {
+			q.WriteString(set + "CASE id")
+			for i := range rows {
+				fmt.Fprintf(&q, " WHEN $%d THEN $%d", 4*i+1, 4*i+col)
+			}
+			q.WriteString(" ELSE " + elseSQL + " END")
+		}
+		q.WriteString("UPDATE incidents SET ")
+		column("alert_count = alert_count + ", 2, "CAST(0 AS BIGINT)")
+		q.WriteString(", ")
+		column("last_seen_at = ", 3, "last_seen_at")
+		q.WriteString(", ")
+		column("severity = ", 4, "severity")
+		q.WriteString(" WHERE id IN (")
+		for i := range rows {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "$%d", 4*i+1)
+		}
+		q.WriteString(")")
+		if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("sqldb: count repeats: %w", err)
 		}
 	}
 	return nil

@@ -449,3 +449,54 @@ func TestSummaryIsCut(t *testing.T) {
 		}
 	})
 }
+
+// More keys than one lookup statement takes and more incidents than one
+// update statement takes: the chunking and padding must lose nothing.
+func TestIngestManyKeysInOneBatch(t *testing.T) {
+	eachIngest(t, func(t *testing.T, db *sqldb.DB) {
+		const keys = 1500
+		alerts := make([]quench.Alert, 0, 3*keys)
+		for round := range 3 {
+			for k := range keys {
+				a := trigger(fmt.Sprintf("k%04d", k), quench.SeverityLow)
+				if round == 2 && k%3 == 0 {
+					a.Severity = quench.SeverityCritical
+				}
+				alerts = append(alerts, a)
+			}
+		}
+		res := ingest(t, db, alerts...)
+		res = append(res, ingest(t, db, alerts[:keys]...)...) // and again, as repeats of stored incidents
+		opened := 0
+		for _, r := range res {
+			if r.Outcome == quench.OutcomeOpened {
+				opened++
+			}
+		}
+		if opened != keys {
+			t.Fatalf("%d opened, want %d", opened, keys)
+		}
+		s := sqldb.NewIncidentService(db)
+		for _, k := range []int{0, 1, 255, 256, 1023, 1024, 1499} {
+			in := must[*quench.Incident](t)(s.FindIncident(ctxT(t), res[k].IncidentID))
+			want := quench.SeverityLow
+			if k%3 == 0 {
+				want = quench.SeverityCritical
+			}
+			if in.AlertCount != 4 || in.Severity != want || in.DedupKey != fmt.Sprintf("k%04d", k) {
+				t.Errorf("k%04d: count %d severity %s, want 4 %s", k, in.AlertCount, in.Severity, want)
+			}
+		}
+	})
+}
+
+func TestPadRows(t *testing.T) {
+	for _, tt := range []struct{ n, limit, want int }{
+		{1, 256, 4}, {4, 256, 4}, {5, 256, 16}, {17, 256, 64}, {65, 256, 256}, {256, 256, 256},
+		{257, 1024, 1024}, {1000, 1024, 1024}, {3, 2, 2},
+	} {
+		if got := sqldb.PadRows(tt.n, tt.limit); got != tt.want {
+			t.Errorf("padRows(%d, %d) = %d, want %d", tt.n, tt.limit, got, tt.want)
+		}
+	}
+}
