@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -137,15 +138,37 @@ func (c *Client) events(ctx context.Context, method, path string, q url.Values, 
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxClientBody))
 		return responseError(resp.StatusCode, data)
 	}
-	sc := bufio.NewScanner(resp.Body)
+	err = readEvents(resp.Body, f)
+	var re eventReadError
+	if errors.As(err, &re) {
+		return c.unavailable(ctx, re.err)
+	}
+	return err
+}
+
+// eventReadError is a failure reading the stream itself (the connection,
+// an event over maxEventBytes), as opposed to an error of the callback.
+type eventReadError struct{ err error }
+
+func (e eventReadError) Error() string { return e.err.Error() }
+func (e eventReadError) Unwrap() error { return e.err }
+
+// readEvents parses a text/event-stream body, calling f with each event's
+// name ("message" when none is given) and data (its data lines joined by
+// newlines). Comments and unknown fields are skipped. It stops at the end
+// of the body, at an error reading it (returned as eventReadError), or at
+// f's first error: errStreamEnd from f ends it with nil.
+func readEvents(body io.Reader, f func(name string, data []byte) error) error {
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxEventBytes)
 	var name string
 	var data bytes.Buffer
+	hasData := false
 	for sc.Scan() {
 		line := sc.Bytes()
 		switch {
 		case len(line) == 0:
-			if data.Len() > 0 || name != "" {
+			if hasData || name != "" {
 				if name == "" {
 					name = "message"
 				}
@@ -156,7 +179,7 @@ func (c *Client) events(ctx context.Context, method, path string, q url.Values, 
 					return err
 				}
 			}
-			name = ""
+			name, hasData = "", false
 			data.Reset()
 		case line[0] == ':':
 			// A comment: the heartbeat.
@@ -167,15 +190,16 @@ func (c *Client) events(ctx context.Context, method, path string, q url.Values, 
 			case "event":
 				name = string(value)
 			case "data":
-				if data.Len() > 0 {
+				if hasData {
 					data.WriteByte('\n')
 				}
 				data.Write(value)
+				hasData = true
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return c.unavailable(ctx, err)
+		return eventReadError{err}
 	}
 	return nil
 }

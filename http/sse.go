@@ -126,9 +126,13 @@ func (l *liveOutput) Write(p []byte) (int, error) {
 	if l.done {
 		return len(p), nil
 	}
-	buf := append(l.pending, p...)
+	buf := p
+	if len(l.pending) > 0 {
+		buf = append(l.pending, p...)
+	}
 	cut := utf8Boundary(buf)
-	l.pending = append(l.pending[:0:0], buf[cut:]...)
+	// At most three bytes wait; copy them, since p is the caller's.
+	l.pending = append([]byte(nil), buf[cut:]...)
 	if cut > 0 {
 		l.stream.event(eventOutput, quench.StepOutput{IncidentID: l.inc, Step: l.step, Data: string(buf[:cut])})
 	}

@@ -53,7 +53,7 @@ type stepEnv struct {
 
 // newStepEnv opens a server of the dialect with a runner whose local
 // target runs the step runbook's commands.
-func newStepEnv(t *testing.T, dialect string, opts ...func(*Server)) *stepEnv {
+func newStepEnv(t testing.TB, dialect string, opts ...func(*Server)) *stepEnv {
 	t.Helper()
 	se := &stepEnv{logs: &syncBuffer{}}
 	dir := t.TempDir()
