@@ -288,13 +288,18 @@ func TestDiagnosisEnvironmentIsExplicit(t *testing.T) {
 	e := newEnv(t, testPack{diagnosis: []block{{`{"name": "env"}`, "env | sort"}}},
 		func(r *Runner) { r.Env["REGION"] = "eu-1" })
 	opened := e.clock.Now()
-	if _, err := e.deploys.RecordDeploy(context.Background(), quench.Deploy{
-		Service: "api", SHA: "abc123", Actor: "ci", DeployedAt: opened.Add(-time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.deploys.RecordDeploy(context.Background(), quench.Deploy{
-		Service: "api", SHA: "later", Actor: "ci", DeployedAt: opened.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
+	// The last good deploy is the newest before the suspect window
+	// (quench.DeployWindow): not the suspect itself, not a later one.
+	for _, d := range []quench.Deploy{
+		{Service: "api", SHA: "older", DeployedAt: opened.Add(-3 * time.Hour)},
+		{Service: "api", SHA: "abc123", DeployedAt: opened.Add(-quench.DeployLookback - time.Minute)},
+		{Service: "api", SHA: "suspect", DeployedAt: opened.Add(-10 * time.Minute)},
+		{Service: "api", SHA: "later", DeployedAt: opened.Add(time.Hour)},
+	} {
+		d.Actor = "ci"
+		if _, err := e.deploys.RecordDeploy(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
 	}
 	id := e.open(map[string]string{"instance": "db-1:5432", "team-name": "core"})
 	e.waitDiagnosed(1)
@@ -330,6 +335,7 @@ func hostileValues(dir string) map[string]string {
 		"subst":     "$(touch " + dir + "/subst)",
 		"backtick":  "`touch " + dir + "/backtick`",
 		"semicolon": "x; touch " + dir + "/semicolon; rm -rf ~",
+		"rmrf":      "; rm -rf ~",
 		"newline":   "x\ntouch " + dir + "/newline\n",
 		"quotes":    `'"; touch ` + dir + `/quotes; echo "'`,
 		"ifs":       "${IFS}touch${IFS}" + dir + "/ifs",
@@ -342,14 +348,18 @@ func hostileValues(dir string) map[string]string {
 // hostileSteps use labels the way runbook authors do: quoted, unquoted, in
 // printf, in grep.
 var hostileSteps = []block{
-	{`{"name": "quoted"}`, `for v in "$QUENCH_LABEL_SUBST" "$QUENCH_LABEL_BACKTICK" "$QUENCH_LABEL_SEMICOLON" "$QUENCH_LABEL_NEWLINE" "$QUENCH_LABEL_QUOTES" "$QUENCH_LABEL_IFS" "$QUENCH_LABEL_PIPE" "$QUENCH_LABEL_AND"; do printf '[%s]\n' "$v"; done`},
-	{`{"name": "unquoted"}`, `echo $QUENCH_LABEL_SUBST $QUENCH_LABEL_BACKTICK $QUENCH_LABEL_SEMICOLON $QUENCH_LABEL_NEWLINE $QUENCH_LABEL_QUOTES $QUENCH_LABEL_IFS $QUENCH_LABEL_PIPE $QUENCH_LABEL_AND > /dev/null`},
+	{`{"name": "quoted"}`, `for v in "$QUENCH_LABEL_SUBST" "$QUENCH_LABEL_BACKTICK" "$QUENCH_LABEL_SEMICOLON" "$QUENCH_LABEL_NEWLINE" "$QUENCH_LABEL_QUOTES" "$QUENCH_LABEL_IFS" "$QUENCH_LABEL_PIPE" "$QUENCH_LABEL_AND" "$QUENCH_LABEL_RMRF"; do printf '[%s]\n' "$v"; done`},
+	{`{"name": "unquoted"}`, `echo $QUENCH_LABEL_SUBST $QUENCH_LABEL_BACKTICK $QUENCH_LABEL_SEMICOLON $QUENCH_LABEL_NEWLINE $QUENCH_LABEL_QUOTES $QUENCH_LABEL_IFS $QUENCH_LABEL_PIPE $QUENCH_LABEL_AND $QUENCH_LABEL_RMRF > /dev/null`},
 	{`{"name": "grep"}`, `grep -F -- "$QUENCH_LABEL_SEMICOLON" /dev/null || echo no-match`},
 	{`{"name": "names"}`, `env | grep '^QUENCH_LABEL_' | sort`},
 }
 
 func TestDiagnosisHostileLabelsNeverExecute(t *testing.T) {
-	e := newEnv(t, testPack{diagnosis: hostileSteps})
+	// `rm -rf ~` would wipe the steps' HOME: a temp dir with a canary.
+	home := t.TempDir()
+	canary := home + "/canary"
+	writeFile(t, canary, "still here")
+	e := newEnv(t, testPack{diagnosis: hostileSteps}, func(r *Runner) { r.Env["HOME"] = home })
 	labels := hostileValues(e.markDir)
 	// Hostile label names too: they become variable names, never code.
 	labels["x$(touch "+e.markDir+"/name)"] = "v"
@@ -359,8 +369,11 @@ func TestDiagnosisHostileLabelsNeverExecute(t *testing.T) {
 	if m := e.markers(); len(m) != 0 {
 		t.Fatalf("label text was executed: created %v", m)
 	}
+	if b, err := os.ReadFile(canary); err != nil || string(b) != "still here" {
+		t.Fatalf("rm -rf ~ ran: canary %q, %v", b, err)
+	}
 	quoted := e.finished(id, "quoted")
-	for _, name := range []string{"subst", "backtick", "semicolon", "quotes", "ifs", "pipe", "and"} {
+	for _, name := range []string{"subst", "backtick", "semicolon", "quotes", "ifs", "pipe", "and", "rmrf"} {
 		if !strings.Contains(quoted.Output, "["+labels[name]+"]") {
 			t.Errorf("label %s did not arrive as data: output %q", name, quoted.Output)
 		}

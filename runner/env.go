@@ -15,7 +15,7 @@ const (
 	EnvIncidentID      = "QUENCH_INCIDENT_ID"
 	EnvRunbook         = "QUENCH_RUNBOOK" // "" when no runbook answers the incident
 	EnvStep            = "QUENCH_STEP"
-	EnvLastGoodSHA     = "QUENCH_LAST_GOOD_SHA"     // only when a deploy is recorded before the incident opened
+	EnvLastGoodSHA     = "QUENCH_LAST_GOOD_SHA"     // only when a deploy is recorded before the incident's suspect window
 	EnvLastGoodService = "QUENCH_LAST_GOOD_SERVICE" // the service of that deploy
 )
 
@@ -37,7 +37,7 @@ type incidentEnv struct {
 
 // envFor builds the environment of an incident's steps: the configured
 // variables and secrets, the incident's id and runbook, its labels as
-// QUENCH_LABEL_<NAME>, and the last deploy before it opened. Labels are
+// QUENCH_LABEL_<NAME>, and its last-good deploy. Labels are
 // values only: nothing here is ever spliced into a script.
 func (r *Runner) envFor(ctx context.Context, inc *quench.Incident) incidentEnv {
 	labels := shell.LabelEnv(inc.Labels)
@@ -47,7 +47,10 @@ func (r *Runner) envFor(ctx context.Context, inc *quench.Incident) incidentEnv {
 	vars[EnvIncidentID] = strconv.FormatInt(inc.ID, 10)
 	vars[EnvRunbook] = inc.RunbookID
 	if r.Deploys != nil {
-		d, err := r.Deploys.LastDeployBefore(ctx, inc.OpenedAt)
+		// The last-good deploy is the newest before the suspect window, as
+		// the API shows it (quench.DeployWindow).
+		from, _ := quench.DeployWindow(inc.OpenedAt)
+		d, err := r.Deploys.LastDeployBefore(ctx, from)
 		switch {
 		case err == nil:
 			vars[EnvLastGoodSHA] = d.SHA

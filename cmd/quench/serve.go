@@ -16,6 +16,7 @@ import (
 	quenchhttp "github.com/quench-sh/quench/http"
 	"github.com/quench-sh/quench/markdown"
 	"github.com/quench-sh/quench/route"
+	"github.com/quench-sh/quench/runner"
 	"github.com/quench-sh/quench/sqldb"
 )
 
@@ -30,6 +31,7 @@ type ServeCommand struct {
 	DB     *sqldb.DB
 	Pack   *markdown.Pack
 	Server *quenchhttp.Server
+	Runner *runner.Runner // diagnosis and remediation (steprunner.go)
 }
 
 func newServeCommand() *cobra.Command {
@@ -146,17 +148,30 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	srv.Now = s.Now
 	srv.Registry = reg
 	s.Server = srv
+	// Steps: the runner diagnoses every opened incident and runs steps on
+	// request (steprunner.go). It opens before the server takes alerts.
+	if s.Runner, err = s.openRunner(ctx, srv); err != nil {
+		return fmt.Errorf("step runner: %w", err)
+	}
+	srv.OnIngested = s.Runner.OnIngested
+	srv.Steps = s.Runner
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
 	return nil
 }
 
-// Close stops the server (in-flight requests finish) and then the database.
+// Close stops the server (in-flight requests finish), then the step runner,
+// then the database.
 func (s *ServeCommand) Close(ctx context.Context) error {
 	var errs []error
 	if s.Server != nil {
 		errs = append(errs, s.Server.Close(ctx))
+	}
+	// The runner stops its steps and records how they ended before the
+	// database closes.
+	if s.Runner != nil {
+		errs = append(errs, s.Runner.Close())
 	}
 	if s.DB != nil {
 		errs = append(errs, s.DB.Close())
