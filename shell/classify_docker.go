@@ -193,8 +193,7 @@ func dockerVerdict(name, group, act string, args []word) verdict {
 	}
 	switch key {
 	case "save", "export", "image save", "container export":
-		o, ok := parseOpts(args, optSpec{short: "o", long: []string{"output"}}).value("-o", "--output")
-		if !ok || !writes(o) {
+		if _, ok := parseOpts(args, optSpec{short: "o", long: []string{"output"}}).output("-o", "--output"); !ok {
 			return ro(who + ": writes a tar archive to standard output")
 		}
 	}

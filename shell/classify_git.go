@@ -306,8 +306,8 @@ func gitFsck(args []word, who string) verdict {
 
 func gitArchive(args []word, who string) verdict {
 	p := parseOpts(args, optSpec{short: "o", long: []string{"output", "format", "prefix", "remote", "exec"}})
-	if o, ok := p.value("-o", "--output"); ok && writes(o) {
-		return mut(who + " -o: writes " + o.show())
+	if o, ok := p.output("-o", "--output"); ok {
+		return mut(who + " " + o.name + ": writes " + o.target())
 	}
 	if p.any("--exec") {
 		return unk(who + " --exec: runs a program on the remote")

@@ -66,11 +66,9 @@ func curlRule(c *classifier, x *call) verdict {
 	if p.any("-O", "--remote-name", "--remote-name-all") {
 		return mut("curl -O: saves the response to a file")
 	}
-	for _, o := range p.get("-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace",
-		"--trace-ascii", "--stderr", "--libcurl", "--etag-save", "--hsts", "--alt-svc") {
-		if o.has && writes(o.val) {
-			return mut("curl " + o.name + ": writes " + o.val.show())
-		}
+	if o, ok := p.output("-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace",
+		"--trace-ascii", "--stderr", "--libcurl", "--etag-save", "--hsts", "--alt-svc"); ok {
+		return mut("curl " + o.name + ": writes " + o.target())
 	}
 	for _, o := range p.get("-w", "--write-out") {
 		if strings.Contains(o.val.val, "%output{") {
@@ -119,10 +117,8 @@ func wgetRule(c *classifier, x *call) verdict {
 			return mut("wget --method " + m + ": sends a " + m + " request")
 		}
 	}
-	for _, o := range p.get("-o", "--output-file", "-a", "--append-output") {
-		if o.has && writes(o.val) {
-			return mut("wget " + o.name + ": writes a log to " + o.val.show())
-		}
+	if o, ok := p.output("-o", "--output-file", "-a", "--append-output"); ok {
+		return mut("wget " + o.name + ": writes a log to " + o.target())
 	}
 	if p.any("--spider") {
 		return roOpts("wget --spider: checks that a URL answers")

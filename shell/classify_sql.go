@@ -16,10 +16,8 @@ func psqlRule(c *classifier, x *call) verdict {
 	if p.any("-f", "--file") {
 		return unk("psql -f: runs SQL from a file")
 	}
-	for _, o := range p.get("-o", "--output", "-L", "--log-file") {
-		if o.has && writes(o.val) {
-			return mut("psql " + o.name + ": writes " + o.val.show())
-		}
+	if o, ok := p.output("-o", "--output", "-L", "--log-file"); ok {
+		return mut("psql " + o.name + ": writes " + o.target())
 	}
 	cmds := p.get("-c", "--command")
 	if len(cmds) == 0 {
@@ -611,8 +609,8 @@ func pgDumpRule(c *classifier, x *call) verdict {
 		short: "fFdhpUnNtTZjEl",
 		long:  []string{"file", "format", "dbname", "host", "port", "username", "schema", "exclude-schema", "table", "exclude-table", "compress", "jobs", "encoding"},
 	})
-	if f, ok := p.value("-f", "--file"); ok && writes(f) {
-		return mut(x.name + " -f: writes " + f.show())
+	if o, ok := p.output("-f", "--file"); ok {
+		return mut(x.name + " " + o.name + ": writes " + o.target())
 	}
 	return roOpts(x.name + ": writes a dump to standard output")
 }

@@ -510,6 +510,30 @@ var classifyCases = []struct {
 	{"kubectl rollout restart deployment/api", shell.Mutating, "kubectl rollout"},
 	{"sysctl vm.overcommit_memory", shell.ReadOnly, "sysctl"},
 	{"sysctl -w vm.overcommit_memory=1", shell.Mutating, "sysctl -w"},
+
+	// Options in disguise: abbreviations, injected words, other protocols.
+	{"curl --out /tmp/x https://api.panidobro.com/healthz", shell.Mutating, "curl --out"},
+	{"sort --out /tmp/x input.txt", shell.Mutating, "sort --out"},
+	{"sed --in-pl 's/a/b/' /opt/cleaning/.env", shell.Mutating, "sed -i"},
+	{"sed -ni 's/a/b/p' f", shell.Mutating, "sed -i"},
+	{"journalctl --rot", shell.Mutating, "journalctl --rot"},
+	{"git log --out=/tmp/x", shell.Mutating, "git log --output"},
+	{"find \"$QUENCH_LABEL_DIR\" -name '*.log'", shell.Unknown, "find"},
+	{"find \"/var/log/$QUENCH_LABEL_APP\" -name '*.log'", shell.ReadOnly, "find"},
+	{"find * -name x", shell.Unknown, "find"},
+	{"redis-cli -h $QUENCH_LABEL_HOST INFO", shell.Unknown, "redis-cli"},
+	{"redis-cli -h \"$QUENCH_LABEL_HOST\" INFO", shell.ReadOnly, "redis-cli INFO"},
+	{"git -C $QUENCH_LABEL_REPO log", shell.Unknown, "git"},
+	{"psql \"$QUENCH_LABEL_DB\" -c 'SELECT 1'", shell.Unknown, "psql"},
+	{"curl $(cat /tmp/url)", shell.Unknown, "curl"},
+	{"curl gopher://redis:6379/_FLUSHALL", shell.Unknown, "gopher"},
+	{"echo FLUSHALL > /dev/tcp/redis/6379", shell.Mutating, "/dev/tcp/redis/6379"},
+	{"echo x >& /tmp/f", shell.Mutating, "/tmp/f"},
+	{"tee >(gzip > /tmp/x.gz) < /var/log/syslog", shell.Mutating, "gzip"},
+	{"docker compose exec db bash -c 'psql -c \"DELETE FROM x\"'", shell.Unknown, "bash -c"},
+	{"a=(rm x); \"${a[@]}\"", shell.Unknown, "only known at run time"},
+	{"`which docker` ps", shell.Unknown, "only known at run time"},
+	{"'r'\"m\" -rf /tmp/x", shell.Mutating, "rm"},
 }
 
 func TestClassify(t *testing.T) {

@@ -52,10 +52,8 @@ func sortRule(c *classifier, x *call) verdict {
 	if p.any("--compress-program") {
 		return unk("sort --compress-program: runs a program")
 	}
-	for _, o := range p.get("-o", "--output") {
-		if !o.has || writes(o.val) {
-			return mut("sort -o: writes " + o.val.show())
-		}
+	if o, ok := p.output("-o", "--output"); ok {
+		return mut("sort " + o.name + ": writes " + o.target())
 	}
 	return roOpts("sort: sorts lines")
 }
@@ -203,8 +201,8 @@ func topRule(c *classifier, x *call) verdict {
 
 func treeRule(c *classifier, x *call) verdict {
 	p := parseOpts(x.args, optSpec{short: "LPIoH", long: []string{"filelimit", "timefmt", "sort", "charset"}})
-	if o, ok := p.value("-o"); ok && writes(o) {
-		return mut("tree -o: writes " + o.show())
+	if o, ok := p.output("-o"); ok {
+		return mut("tree -o: writes " + o.target())
 	}
 	return roOpts("tree: lists files")
 }

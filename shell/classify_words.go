@@ -22,6 +22,10 @@ type word struct {
 	// unquoted or leading expansion of a value an alert can control, a
 	// command substitution, or a leading glob.
 	inject bool
+	// split is set when the word may turn into several words: an unquoted
+	// expansion of a value an alert can control, or a glob. As an option's
+	// value it shifts the words after it.
+	split bool
 }
 
 // word evaluates a word of the script.
@@ -61,7 +65,7 @@ func evalWord(w *syntax.Word) word {
 		switch p := part.(type) {
 		case *syntax.Lit:
 			if globLit(p.Value) {
-				out.glob = true
+				out.glob, out.split = true, true
 				if first && p.Value != "" && strings.ContainsAny(p.Value[:1], "*?[{") && p.Value != "[" {
 					out.inject = true
 				}
@@ -92,14 +96,14 @@ func evalWord(w *syntax.Word) word {
 			// command sees is a pipe.
 			b.WriteString("/dev/fd/63")
 		case *syntax.ExtGlob:
-			out.glob = true
+			out.glob, out.split = true, true
 			out.inject = out.inject || first
 			b.WriteString(p.Op.String() + p.Pattern.Value + ")")
 		default:
 			out.dyn = true
 			if untrusted(part) {
 				if _, arith := part.(*syntax.ArithmExp); !arith {
-					out.inject = true
+					out.inject, out.split = true, true
 				}
 			}
 			b.WriteString(dynMark)
@@ -302,6 +306,7 @@ func parseOpts(args []word, spec optSpec) parsed {
 			case contains(spec.long, name) && i+1 < len(args):
 				i++
 				o.val, o.has = args[i], true
+				p.splitValue(&args[i])
 			}
 			p.opts = append(p.opts, o)
 			continue
@@ -323,6 +328,7 @@ func parseOpts(args []word, spec optSpec) parsed {
 				} else if i+1 < len(args) {
 					i++
 					o.val, o.has = args[i], true
+					p.splitValue(&args[i])
 				}
 				p.opts = append(p.opts, o)
 				break
@@ -331,6 +337,14 @@ func parseOpts(args []word, spec optSpec) parsed {
 		}
 	}
 	return p
+}
+
+// splitValue records an option value that may become several words and
+// so shift every word after it.
+func (p *parsed) splitValue(w *word) {
+	if w.split && p.inject == nil {
+		p.inject = w
+	}
 }
 
 // flag reports whether any of the named options was given, names matching
@@ -369,6 +383,26 @@ func (p parsed) value(names ...string) (word, bool) {
 		}
 	}
 	return word{}, false
+}
+
+// output returns the first of the named options that writes a file: its
+// value is not "-" or /dev/null, or it has none because it was given as an
+// abbreviation the parser did not know takes a value (--out FILE).
+func (p parsed) output(names ...string) (opt, bool) {
+	for _, o := range p.get(names...) {
+		if !o.has || writes(o.val) {
+			return o, true
+		}
+	}
+	return opt{}, false
+}
+
+// target names where an output option writes, for reasons.
+func (o opt) target() string {
+	if !o.has {
+		return "a file"
+	}
+	return o.val.show()
 }
 
 // matchOpt reports whether an option as given names one of names: short

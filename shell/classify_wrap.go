@@ -47,8 +47,8 @@ func ioniceRule(c *classifier, x *call) verdict {
 
 func timeRule(c *classifier, x *call) verdict {
 	p := parseOpts(x.args, optSpec{short: "fo", long: []string{"format", "output"}, stop: true})
-	if o, ok := p.value("-o", "--output"); ok && (o.dyn || !safeSink(o.val)) {
-		return mut("time -o: writes " + o.show())
+	if o, ok := p.output("-o", "--output", "-a", "--append"); ok {
+		return mut("time " + o.name + ": writes " + o.target())
 	}
 	return wrapped(c, x, p, "time")
 }
