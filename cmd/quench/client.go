@@ -108,6 +108,7 @@ func newIncidentsCommand() *cobra.Command {
 
 func newIncidentCommand() *cobra.Command {
 	var cf clientFlags
+	var fullOutput bool
 	cmd := &cobra.Command{
 		Use:     "incident ID",
 		Short:   "Show one incident with its timeline",
@@ -130,15 +131,20 @@ func newIncidentCommand() *cobra.Command {
 			if cf.json {
 				return writeJSON(cmd.OutOrStdout(), inc)
 			}
-			printIncident(cmd.OutOrStdout(), inc)
+			printIncident(cmd.OutOrStdout(), inc, fullOutput)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&fullOutput, "output", false, "print steps' whole output, not only its last lines")
 	cf.register(cmd)
 	return cmd
 }
 
-func printIncident(out io.Writer, inc *quenchhttp.IncidentView) {
+// outputLines is how many trailing lines of a step's output `quench
+// incident` prints unless --output asks for all of it.
+const outputLines = 12
+
+func printIncident(out io.Writer, inc *quenchhttp.IncidentView, fullOutput bool) {
 	fmt.Fprintf(out, "Incident #%d  %s  %s\n", inc.ID, strings.ToUpper(string(inc.Status)), inc.Severity)
 	fmt.Fprintf(out, "Summary:  %s\n", printable(inc.Summary, 0))
 	fmt.Fprintf(out, "Runbook:  %s\n", runbookName(inc.Runbook))
@@ -156,9 +162,44 @@ func printIncident(out io.Writer, inc *quenchhttp.IncidentView) {
 			fmt.Fprintf(out, "  %s=%s\n", printable(k, 0), printable(inc.Labels[k], 200))
 		}
 	}
+	if len(inc.Deploys) > 0 {
+		fmt.Fprintln(out, "Deploys in the hour before it opened:")
+		for _, d := range inc.Deploys {
+			fmt.Fprintf(out, "  %s  %s %s by %s\n", d.DeployedAt.Local().Format(time.DateTime), printable(d.Service, 40), printable(d.SHA, 40), printable(d.Actor, 30))
+		}
+	}
+	if inc.LastGood.Known {
+		if d := inc.LastGood.Deploy; d != nil {
+			fmt.Fprintf(out, "Last good: %s %s (%s); steps get it as $QUENCH_LAST_GOOD_SHA\n", printable(d.Service, 40), printable(d.SHA, 40), d.DeployedAt.Local().Format(time.DateTime))
+		} else {
+			fmt.Fprintln(out, "Last good: no deploy recorded before that hour (quench deploy record)")
+		}
+	}
 	fmt.Fprintln(out, "Timeline:")
 	for _, ev := range inc.Timeline {
 		fmt.Fprintf(out, "  %s  %-14s %-14s %s\n", ev.At.Local().Format(time.TimeOnly), ev.Kind, printable(ev.Actor, 30), printable(ev.Text, 0))
+		if ev.Kind == quench.EventStepFinished {
+			printStepOutput(out, ev.Data, fullOutput)
+		}
+	}
+}
+
+// printStepOutput prints the tail of a finished step's output under its
+// timeline line, escaped so output cannot drive the terminal.
+func printStepOutput(out io.Writer, data json.RawMessage, full bool) {
+	var d struct {
+		Output string `json:"output"`
+	}
+	if json.Unmarshal(data, &d) != nil || d.Output == "" {
+		return
+	}
+	lines := strings.Split(strings.TrimRight(d.Output, "\n"), "\n")
+	if !full && len(lines) > outputLines {
+		fmt.Fprintf(out, "      … %d earlier lines (--output shows all)\n", len(lines)-outputLines)
+		lines = lines[len(lines)-outputLines:]
+	}
+	for _, l := range lines {
+		fmt.Fprintf(out, "      | %s\n", printable(l, 0))
 	}
 }
 
