@@ -179,12 +179,99 @@ func (c *classifier) file(f *syntax.File) {
 		return true
 	})
 	syntax.Walk(f, func(n syntax.Node) bool {
-		if s, ok := n.(*syntax.Stmt); ok {
-			c.stmt(s)
+		switch n := n.(type) {
+		case *syntax.Stmt:
+			c.stmt(n)
+		case *syntax.ArithmExp:
+			c.arith(n, n.X)
+		case *syntax.ArithmCmd:
+			c.arith(n, n.X)
+		case *syntax.LetClause:
+			for _, x := range n.Exprs {
+				c.arith(n, x)
+			}
+		case *syntax.CStyleLoop:
+			c.arith(n, n.Init, n.Cond, n.Post)
+		case *syntax.ParamExp:
+			if n.Index != nil {
+				c.arith(n, n.Index)
+			}
+			if n.Slice != nil {
+				c.arith(n, n.Slice.Offset, n.Slice.Length)
+			}
+		case *syntax.BinaryTest:
+			switch n.Op {
+			case syntax.TsEql, syntax.TsNeq, syntax.TsLeq, syntax.TsGeq, syntax.TsLss, syntax.TsGtr:
+				c.arith(n, n.X, n.Y)
+			}
 		}
 		return true
 	})
 }
+
+// arith reports arithmetic on a value an alert controls. Bash evaluates
+// such a value as an expression, and an array subscript in it runs command
+// substitutions: QUENCH_LABEL_N='a[$(rm -rf ~)]' makes $((QUENCH_LABEL_N))
+// and [[ $QUENCH_LABEL_N -gt 1 ]] run rm.
+func (c *classifier) arith(at syntax.Node, exprs ...syntax.Node) {
+	name := ""
+	for _, x := range exprs {
+		if x == nil || isNilNode(x) {
+			continue
+		}
+		syntax.Walk(x, func(n syntax.Node) bool {
+			switch n := n.(type) {
+			case *syntax.ParamExp:
+				if n.Param != nil && alertVar(n.Param.Value) {
+					name = "$" + n.Param.Value
+				}
+			case *syntax.Lit:
+				if alertVar(n.Value) {
+					name = n.Value
+				}
+			case *syntax.CmdSubst:
+				return false // classified as commands of their own
+			}
+			return name == ""
+		})
+		if name != "" {
+			break
+		}
+	}
+	if name == "" {
+		return
+	}
+	c.out = append(c.out, entry{
+		Command: Command{
+			Text:   c.text(at.Pos(), at.End()),
+			Line:   int(at.Pos().Line()),
+			Col:    int(at.Pos().Col()),
+			Class:  Unknown,
+			Reason: clip("arithmetic on "+name+": bash evaluates the value as an expression, which can run commands", maxReason),
+		},
+		offset: at.Pos().Offset(),
+	})
+}
+
+// isNilNode reports a typed nil inside a Node interface (an omitted part
+// of for ((;;))).
+func isNilNode(n syntax.Node) bool {
+	switch n := n.(type) {
+	case *syntax.Word:
+		return n == nil
+	case *syntax.BinaryArithm:
+		return n == nil
+	case *syntax.UnaryArithm:
+		return n == nil
+	case *syntax.ParenArithm:
+		return n == nil
+	}
+	return false
+}
+
+// alertVar reports the variables whose values come from an alert: quench
+// passes alert labels and annotations in as $QUENCH_*.
+func alertVar(name string) bool { return strings.HasPrefix(name, "QUENCH_") }
 
 // stmt classifies the simple command of one statement. Walk reaches the
 // statements nested in it (substitutions, bodies) on its own.

@@ -534,6 +534,17 @@ var classifyCases = []struct {
 	{"a=(rm x); \"${a[@]}\"", shell.Unknown, "only known at run time"},
 	{"`which docker` ps", shell.Unknown, "only known at run time"},
 	{"'r'\"m\" -rf /tmp/x", shell.Mutating, "rm"},
+
+	// Arithmetic evaluates a variable's value as an expression, and an
+	// array subscript in it runs commands.
+	{"echo $(( QUENCH_LABEL_COUNT + 1 ))", shell.Unknown, "arithmetic on QUENCH_LABEL_COUNT"},
+	{"[[ $QUENCH_LABEL_LAG -gt 300 ]] && echo stale", shell.Unknown, "arithmetic on $QUENCH_LABEL_LAG"},
+	{"(( QUENCH_LABEL_N > 5 )) && docker compose ps", shell.Unknown, "arithmetic"},
+	{"echo \"${QUENCH_LABEL_HOST:0:$QUENCH_LABEL_LEN}\"", shell.Unknown, "arithmetic"},
+	{"[ \"$QUENCH_LABEL_LAG\" -gt 300 ] && echo stale", shell.ReadOnly, "tests a condition"},
+	{"[[ $QUENCH_LABEL_STATE == firing ]] && echo firing", shell.ReadOnly, "tests a condition"},
+	{"for ((i = 0; i < 3; i++)); do curl -fsS https://api.panidobro.com/healthz; sleep 5; done", shell.ReadOnly, "curl"},
+	{"echo $(( 60 * 60 ))", shell.ReadOnly, "echo"},
 }
 
 func TestClassify(t *testing.T) {
