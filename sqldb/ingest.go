@@ -396,6 +396,11 @@ func (b *batchTx) alert(ctx context.Context, a *quench.Alert) (quench.IngestResu
 			res.Outcome = quench.OutcomeIgnored
 			return res, nil
 		}
+		if st.status == quench.StatusAcknowledged && b.g.db.keepAcked {
+			res.IncidentID, res.Outcome = st.id, quench.OutcomeIgnored
+			text := source + " reports the alert resolved; kept open because a person acknowledged it: resolve it when done"
+			return res, b.event(ctx, st.id, b.now, quench.EventAlert, source, text, "")
+		}
 		if err := b.resolve(ctx, st.id, b.now, source); err != nil {
 			return res, err
 		}

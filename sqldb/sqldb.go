@@ -49,6 +49,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// KeepAcknowledgedOpen keeps an incident a person has acknowledged open
+	// when its source reports the alert resolved: the responder who took
+	// it over decides when it is over. The timeline says the source
+	// resolved. False (the default) resolves it, as PagerDuty does.
+	KeepAcknowledgedOpen bool
 }
 
 // DB is an open store. It is safe for concurrent use.
@@ -63,6 +68,8 @@ type DB struct {
 	r   *sql.DB
 	log *slog.Logger
 	now func() time.Time
+	// keepAcked is Config.KeepAcknowledgedOpen.
+	keepAcked bool
 	// multiRow: each statement is a network round trip (PostgreSQL), so
 	// ingest looks up and updates many incidents per statement. On SQLite a
 	// prepared statement per incident is cheaper than parsing a large one.
@@ -78,7 +85,7 @@ type DB struct {
 // Open opens the database, applies pending migrations, recording each, and
 // starts the group-commit loop that Close stops.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{log: cfg.Logger, now: cfg.Now}
+	db := &DB{log: cfg.Logger, now: cfg.Now, keepAcked: cfg.KeepAcknowledgedOpen}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}

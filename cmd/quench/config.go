@@ -27,6 +27,7 @@ type Config struct {
 		Format string `yaml:"format"` // text or json
 	} `yaml:"log"`
 
+	Incidents IncidentsConfig `yaml:"incidents"`
 	Diagnosis DiagnosisConfig `yaml:"diagnosis"`
 
 	// Targets are the places steps run, by name; "local" always exists.
@@ -36,6 +37,13 @@ type Config struct {
 	// Secrets are given to every step like Env, and their values are
 	// scrubbed from all output before it is stored, shown or logged.
 	Secrets map[string]string `yaml:"secrets"`
+}
+
+// IncidentsConfig says how alerts change incidents.
+type IncidentsConfig struct {
+	// KeepAcknowledgedOpen: when a source reports an alert resolved, an
+	// incident a person has acknowledged stays open for them to resolve.
+	KeepAcknowledgedOpen bool `yaml:"keep_acknowledged_open"`
 }
 
 // DiagnosisConfig bounds the automatic diagnosis and every step run.

@@ -126,7 +126,8 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if err := os.MkdirAll(s.Config.Data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now})
+	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now,
+		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
