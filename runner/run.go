@@ -188,15 +188,31 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	if p.grant != nil {
 		grantID, grantReason = p.grant.ID, p.grant.Reason
 	}
-	_, err = r.Incidents.AddEvent(bctx, quench.TimelineEvent{
-		IncidentID: p.key.incidentID, Kind: quench.EventStepStarted, Actor: p.actor,
+	started := quench.TimelineEvent{
+		IncidentID: p.key.incidentID, Kind: quench.EventStepStarted, Actor: p.actor, At: r.Now(),
 		Text: fmt.Sprintf("running step %s on %s", p.step.Name, p.target),
 		Data: mustJSON(startedData{stepInfo: info, Timeout: p.timeout.String(), GrantID: grantID, GrantReason: grantReason}),
-	})
-	if err != nil {
-		// Nothing runs unrecorded.
-		r.Logger.Error("step not run: cannot record its start", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
-		return nil, fmt.Errorf("runner: record start of step %s: %w", p.step.Name, err)
+	}
+	// A person's step is recorded before its process starts: nothing
+	// that may change things runs unrecorded. An automatic diagnosis step
+	// (read-only, checked above) is recorded while its process starts, so
+	// the store's write queue is not on the path from an incident opening
+	// to its first command; the event is written within milliseconds,
+	// while the step runs, and always before step_finished.
+	recorded := make(chan error, 1)
+	record := func() {
+		_, err := r.Incidents.AddEvent(bctx, started)
+		recorded <- err
+	}
+	if p.urgent {
+		record()
+		if err := <-recorded; err != nil {
+			r.Logger.Error("step not run: cannot record its start", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
+			return nil, fmt.Errorf("runner: record start of step %s: %w", p.step.Name, err)
+		}
+		recorded <- nil
+	} else {
+		go record()
 	}
 
 	spec := shell.Spec{Script: p.step.Command, Env: p.env, Timeout: p.timeout, MaxOutput: r.MaxOutput, Secrets: r.secrets}
@@ -205,6 +221,9 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	res, runErr := p.runner.Run(r.ctx, spec, live)
 	r.gaugeDown()
 	release()
+	if err := <-recorded; err != nil {
+		r.Logger.Error("cannot record step start", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
+	}
 
 	run := &quench.StepRun{
 		IncidentID: p.key.incidentID, Step: p.step.Name, Section: p.step.Section,

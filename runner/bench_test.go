@@ -1,0 +1,251 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/quench-sh/quench"
+)
+
+// BenchmarkDiagnosisStartLatency measures, per incident, the time from
+// IngestAlerts returning (the incident is committed) to the first
+// diagnosis command running: the first step prints `date +%s%N`, the
+// process's own clock reading. Incidents arrive one after another every
+// 50 ms (20 a second), each with a diagnosis of three steps, so earlier
+// diagnoses are still running when the next incident opens.
+//
+//	go test -run='^$' -bench=DiagnosisStartLatency -benchtime=400x ./runner
+func BenchmarkDiagnosisStartLatency(b *testing.B) {
+	e := newEnv(b, testPack{
+		first: []firstStep{{name: "stamp", command: "date +%s%N"}, {name: "look", command: "sleep 0.05"}},
+		diagnosis: []block{
+			{`{"name": "more"}`, "echo $QUENCH_LABEL_ALERTNAME"},
+		},
+	}, func(r *Runner) { r.Workers = 4 })
+	const interval = 50 * time.Millisecond
+	var fromProcess, fromRunner []time.Duration
+	next := time.Now()
+	for b.Loop() {
+		time.Sleep(time.Until(next))
+		next = next.Add(interval)
+		alert := quench.Alert{
+			Source: quench.SourceGeneric, Integration: "bench", DedupKey: fmt.Sprintf("lat-%d", e.seq.Add(1)),
+			Action: quench.ActionTrigger, Severity: quench.SeverityHigh, Summary: "latency",
+			Labels: map[string]string{"alertname": "TestAlert"}, ReceivedAt: time.Now(), RunbookID: "test-rb",
+		}
+		res, err := e.incident.IngestAlerts(context.Background(), []quench.Alert{alert})
+		if err != nil {
+			b.Fatal(err)
+		}
+		committed := time.Now()
+		ch, cancel := e.r.Subscribe(context.Background(), res[0].IncidentID)
+		e.r.OnIngested(context.Background(), []quench.Alert{alert}, res)
+		for out := range ch {
+			if !out.Done || out.Step != "stamp" {
+				continue
+			}
+			ns, err := strconv.ParseInt(strings.TrimSpace(out.Run.Output), 10, 64)
+			if err != nil {
+				b.Fatalf("stamp output %q: %v", out.Run.Output, err)
+			}
+			fromProcess = append(fromProcess, time.Unix(0, ns).Sub(committed))
+			fromRunner = append(fromRunner, out.Run.StartedAt.Sub(committed))
+			break
+		}
+		cancel()
+	}
+	b.StopTimer()
+	p50, p99, worst := percentiles(fromProcess)
+	b.ReportMetric(ms(p50), "p50-ms")
+	b.ReportMetric(ms(p99), "p99-ms")
+	b.ReportMetric(ms(worst), "max-ms")
+	r50, r99, _ := percentiles(fromRunner)
+	b.Logf("%d incidents at one per %v: commit → first command running (its own clock): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "+
+		"commit → process started (runner's clock): p50 %.2f ms, p99 %.2f ms",
+		len(fromProcess), interval, ms(p50), ms(p99), ms(worst), ms(r50), ms(r99))
+}
+
+func percentiles(ds []time.Duration) (p50, p99, worst time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(p float64) time.Duration { return s[min(len(s)-1, int(p*float64(len(s))))] }
+	return at(0.50), at(0.99), s[len(s)-1]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// TestDiagnosisBurst opens 200 incidents in one burst (50 with -short;
+// BenchmarkDiagnosisBurst opens 1,000)
+// from 50 concurrent ingest callers, each alert its own IngestAlerts and
+// OnIngested call, as HTTP requests would be. Every diagnosis (three steps
+// each) must complete, the processes running at once must never exceed
+// Workers (the runner's gauge and, from outside, the process groups in
+// /proc), and OnIngested must never hold its caller. It logs the total
+// time and the peak memory.
+//
+//	go test -run=DiagnosisBurst -v ./runner
+func TestDiagnosisBurst(t *testing.T) {
+	n := 200
+	if testing.Short() {
+		n = 50
+	}
+	burst(t, n)
+}
+
+// BenchmarkDiagnosisBurst is TestDiagnosisBurst as a benchmark, reporting
+// its figures as metrics.
+//
+//	go test -run='^$' -bench=DiagnosisBurst -benchtime=1x ./runner
+func BenchmarkDiagnosisBurst(b *testing.B) {
+	for b.Loop() {
+		f := burst(b, 1000)
+		b.ReportMetric(f.total.Seconds(), "total-s")
+		b.ReportMetric(float64(f.heapPeak)/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(f.vmHWM)/(1<<20), "VmHWM-MiB")
+		b.ReportMetric(float64(f.maxRunning), "max-procs")
+		b.ReportMetric(ms(f.hookMax), "hook-max-ms")
+	}
+}
+
+type burstFigures struct {
+	total      time.Duration
+	heapPeak   uint64
+	vmHWM      uint64
+	maxRunning int64
+	hookMax    time.Duration
+}
+
+func burst(tb testing.TB, n int) burstFigures {
+	const workers = 4
+	marker := "BURST_MARK=" + randomMarker()
+	e := newEnv(tb, testPack{
+		first: []firstStep{{name: "first", command: "echo first step for $QUENCH_INCIDENT_ID"}},
+		diagnosis: []block{
+			{`{"name": "quiet"}`, "true"},
+			{`{"name": "labels"}`, "env | grep '^QUENCH_LABEL_'"},
+		},
+	}, func(r *Runner) {
+		r.Workers = workers
+		r.Env["BURST_MARK"] = strings.TrimPrefix(marker, "BURST_MARK=")
+	})
+	runtime.GC()
+	var heapPeak atomic.Uint64
+	stopMem := make(chan struct{})
+	var memWG sync.WaitGroup
+	memWG.Add(1)
+	go func() {
+		defer memWG.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > heapPeak.Load() {
+				heapPeak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stopMem:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	procs := startProcSampler(marker)
+
+	start := time.Now()
+	const callers = 50
+	var hookMax atomic.Int64
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := c; i < n; i += callers {
+				alert := quench.Alert{
+					Source: quench.SourceGeneric, Integration: "burst", DedupKey: fmt.Sprintf("burst-%d", i),
+					Action: quench.ActionTrigger, Severity: quench.Severities[i%4], Summary: "burst",
+					Labels: map[string]string{"alertname": "TestAlert", "n": strconv.Itoa(i)}, ReceivedAt: time.Now(), RunbookID: "test-rb",
+				}
+				res, err := e.incident.IngestAlerts(context.Background(), []quench.Alert{alert})
+				if err != nil {
+					tb.Error(err)
+					return
+				}
+				t0 := time.Now()
+				e.r.OnIngested(context.Background(), []quench.Alert{alert}, res)
+				if d := int64(time.Since(t0)); d > hookMax.Load() {
+					hookMax.Store(d)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ingested := time.Since(start)
+	deadline := time.Now().Add(10 * time.Minute)
+	for e.r.Stats().Diagnosed < int64(n) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d of %d diagnoses done after 10 minutes", e.r.Stats().Diagnosed, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	total := time.Since(start)
+	maxProcs := procs.Stop()
+	close(stopMem)
+	memWG.Wait()
+
+	st := e.r.Stats()
+	f := burstFigures{total: total, heapPeak: heapPeak.Load(), vmHWM: vmHWM(), maxRunning: st.MaxRunning, hookMax: time.Duration(hookMax.Load())}
+	tb.Logf("burst of %d incidents, %d workers: ingested in %v, all diagnosed in %v (%.0f steps/s); "+
+		"max processes: gauge %d, seen in /proc %d; OnIngested max %v; peak heap in use %.1f MiB, VmHWM %.1f MiB (test process, store included)",
+		n, workers, ingested.Round(time.Millisecond), total.Round(time.Millisecond), float64(st.StepsRun)/total.Seconds(),
+		st.MaxRunning, maxProcs, f.hookMax, float64(f.heapPeak)/(1<<20), float64(f.vmHWM)/(1<<20))
+
+	if st.Diagnosed != int64(n) || st.StepsRun != int64(3*n) {
+		tb.Errorf("diagnosed %d, steps run %d; want %d and %d", st.Diagnosed, st.StepsRun, n, 3*n)
+	}
+	if st.MaxRunning > workers || maxProcs > workers {
+		tb.Errorf("more than %d processes at once: gauge %d, /proc %d", workers, st.MaxRunning, maxProcs)
+	}
+	// Every incident has its three steps finished, exit 0.
+	incs, err := e.incident.FindIncidents(context.Background(), quench.IncidentFilter{Limit: 500})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, inc := range incs[:min(len(incs), 50)] {
+		var ok int
+		for _, ev := range e.stepEvents(inc.ID) {
+			if ev.Kind == quench.EventStepFinished && ev.ExitCode != nil && *ev.ExitCode == 0 {
+				ok++
+			}
+		}
+		if ok != 3 {
+			tb.Errorf("incident %d: %d steps succeeded, want 3", inc.ID, ok)
+		}
+	}
+	return f
+}
+
+// vmHWM returns the process's peak resident set size in bytes, or 0.
+func vmHWM() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
