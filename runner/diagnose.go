@@ -78,29 +78,73 @@ func (r *Runner) next() (job, bool) {
 	return r.queue.pop()
 }
 
+// diagnosis is an incident's diagnosis in progress.
+type diagnosis struct {
+	env   incidentEnv
+	steps []quench.Step
+	next  int // index of the next step to run
+}
+
 // diagnose runs an incident's diagnosis: the pack's first steps, then its
 // runbook's Quick diagnosis, in order, each only if it is read-only now.
+// Between two steps it gives its worker up when a newly opened incident
+// of the same or higher severity is waiting, and is queued again to
+// continue: a storm of incidents gets its first commands running before
+// any one diagnosis finishes.
 func (r *Runner) diagnose(j job) {
-	defer func() {
-		r.mu.Lock()
-		delete(r.pending, j.incidentID)
-		r.mu.Unlock()
-		r.diagnosed.Add(1)
-	}()
-	ctx, cancel := r.bookkeeping()
-	defer cancel()
-	inc, err := r.Incidents.FindIncident(ctx, j.incidentID)
-	if err != nil {
-		r.Logger.Error("diagnosis skipped: incident not readable", "incident", j.incidentID, "err", err)
-		return
-	}
-	env := r.envFor(ctx, inc)
-	for _, step := range r.diagnosisSteps(ctx, inc) {
-		if r.ctx.Err() != nil {
+	d := j.cont
+	if d == nil {
+		var ok bool
+		if d, ok = r.startDiagnosis(j.incidentID); !ok {
+			r.finishDiagnosis(j.incidentID)
 			return
 		}
-		r.autoRun(env, step)
 	}
+	for d.next < len(d.steps) {
+		if r.ctx.Err() != nil {
+			r.mu.Lock()
+			delete(r.pending, j.incidentID) // stopped, not finished
+			r.mu.Unlock()
+			return
+		}
+		r.autoRun(d.env, d.steps[d.next])
+		d.next++
+		if d.next < len(d.steps) && r.yield(job{incidentID: j.incidentID, severity: j.severity, seq: j.seq, cont: d}) {
+			return
+		}
+	}
+	r.finishDiagnosis(j.incidentID)
+}
+
+// startDiagnosis reads the incident and decides its steps.
+func (r *Runner) startDiagnosis(id int64) (*diagnosis, bool) {
+	ctx, cancel := r.bookkeeping()
+	defer cancel()
+	inc, err := r.Incidents.FindIncident(ctx, id)
+	if err != nil {
+		r.Logger.Error("diagnosis skipped: incident not readable", "incident", id, "err", err)
+		return nil, false
+	}
+	return &diagnosis{env: r.envFor(ctx, inc), steps: r.diagnosisSteps(ctx, inc)}, true
+}
+
+// yield queues cont again when a waiting job should run before it.
+func (r *Runner) yield(cont job) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	top, ok := r.queue.peek()
+	if !ok || !top.before(cont) || r.closed {
+		return false
+	}
+	r.queue.push(cont)
+	return true
+}
+
+func (r *Runner) finishDiagnosis(id int64) {
+	r.mu.Lock()
+	delete(r.pending, id)
+	r.mu.Unlock()
+	r.diagnosed.Add(1)
 }
 
 // diagnosisSteps returns the steps an incident's diagnosis runs.

@@ -6,26 +6,38 @@ import (
 	"github.com/quench-sh/quench"
 )
 
-// job is one incident's automatic diagnosis, waiting for a worker.
+// job is one incident's automatic diagnosis, waiting for a worker: not
+// started yet (cont nil), or a diagnosis that gave its worker to a newly
+// opened incident between two steps and continues from cont.
 type job struct {
 	incidentID int64
 	severity   quench.Severity
 	seq        uint64 // arrival order, for FIFO within a severity
+	cont       *diagnosis
 }
 
-// jobQueue is an unbounded priority queue: the most severe incident
-// first, then the oldest. A job is a few words, so a storm of thousands of
-// incidents costs kilobytes, and nothing it holds forks a process.
+// before reports whether a runs before b: the more severe incident first;
+// at equal severity a diagnosis not started yet before one to continue, so
+// a newly opened incident's first command does not wait for other
+// incidents' whole diagnoses; then the oldest.
+func (a job) before(b job) bool {
+	if ra, rb := a.severity.Rank(), b.severity.Rank(); ra != rb {
+		return ra > rb
+	}
+	if (a.cont == nil) != (b.cont == nil) {
+		return a.cont == nil
+	}
+	return a.seq < b.seq
+}
+
+// jobQueue is an unbounded priority queue of jobs (see job.before). A new
+// job is a few words, so a storm of thousands of incidents costs
+// kilobytes, and nothing it holds forks a process.
 type jobQueue []job
 
 func (q jobQueue) Len() int { return len(q) }
 
-func (q jobQueue) Less(i, j int) bool {
-	if ri, rj := q[i].severity.Rank(), q[j].severity.Rank(); ri != rj {
-		return ri > rj
-	}
-	return q[i].seq < q[j].seq
-}
+func (q jobQueue) Less(i, j int) bool { return q[i].before(q[j]) }
 
 func (q jobQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
 
@@ -40,6 +52,14 @@ func (q *jobQueue) Pop() any {
 }
 
 func (q *jobQueue) push(j job) { heap.Push(q, j) }
+
+// peek returns the job pop would return, without taking it.
+func (q jobQueue) peek() (job, bool) {
+	if len(q) == 0 {
+		return job{}, false
+	}
+	return q[0], true
+}
 
 func (q *jobQueue) pop() (job, bool) {
 	if q.Len() == 0 {

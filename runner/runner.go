@@ -230,6 +230,9 @@ func (r *Runner) Close() error {
 	}
 	r.closed = true
 	dropped := r.queue.Len()
+	for _, j := range r.queue {
+		delete(r.pending, j.incidentID)
+	}
 	r.queue = nil
 	r.mu.Unlock()
 	if dropped > 0 {
