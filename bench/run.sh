@@ -135,7 +135,8 @@ phase() {
 		(sleep 2 && perf record -q -F 499 -g -p "$pid" -o "$work/$name.perf" -- sleep 10 >/dev/null 2>&1) &
 		prof=$!
 	fi
-	"$work/loadgen" -label "$name" -duration "$duration" -keys "$keys" -resolved "$resolved" "$@" >"$work/$name.json"
+	"$work/loadgen" -label "$name" -duration "$duration" -keys "$keys" -resolved "$resolved" \
+		-sync-probe "$work" "$@" >"$work/$name.json"
 	echo $(($(cpu_ticks "$pid") - before)) >"$work/$name.cpu"
 	awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" >"$work/$name.peak"
 	if [[ -n $prof ]]; then
@@ -253,12 +254,13 @@ row() {
 	local n=$1 alerts cpu
 	alerts=$(field "$n" alerts)
 	cpu=$(cat "$work/$n.cpu")
-	printf '| (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "${what[${n:0:1}]}" \
+	printf '| (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "${what[${n:0:1}]}" \
 		"$(field "$n" clients)" "$(printf '%.0f' "$(field "$n" alerts_per_s)")" \
 		"$(field "$n" p50_ms)" "$(field "$n" p99_ms)" \
 		"$(awk -v t="$cpu" -v hz="$hz" -v a="$alerts" 'BEGIN { if (a > 0) printf "%.0f", t / hz * 1e6 / a; else print "n/a" }')" \
 		"$(awk -v t="$cpu" -v hz="$hz" -v s="$(field "$n" seconds)" 'BEGIN { printf "%.2f", t / hz / s }')" \
 		"$(awk -v k="$(cat "$work/$n.peak")" 'BEGIN { printf "%.0f", k / 1024 }')" \
+		"$(jq -r '.sync | if . == null then "n/a" else "\(.p50_ms) / \(.max_ms)" end' "$work/$n.json")" \
 		"$(jq -r '.errors | to_entries | map("\(.key): \(.value)") | join(", ") | if . == "" then "0" else . end' "$work/$n.json")"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -293,12 +295,13 @@ report=$(
 - quench $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' plus uncommitted changes'), $(go version | awk '{print $3}'); peer: $("$am_bin" --version 2>&1 | head -n1)
 - each phase: $duration measured, $keys distinct keys, $resolved of alerts resolved; latency per request, 2xx only; quench's automatic diagnosis: $([[ $diagnosis == true ]] && echo on || echo off)
 
-| phase | what | clients | alerts/s | p50 ms | p99 ms | CPU µs/alert | cores used | peak MiB | errors |
-|---|---|---|---|---|---|---|---|---|---|
+| phase | what | clients | alerts/s | p50 ms | p99 ms | CPU µs/alert | cores used | peak MiB | disk sync p50 / max ms | errors |
+|---|---|---|---|---|---|---|---|---|---|---|
 $(for n in "${phases[@]}"; do row "$n"; done)
 
 - (b)/(a), quench webhook vs the peer, batches of 100: **$ratio_b** (target ≥ 1.0: $verdict_b)
 - (d)/(c), quench PagerDuty vs the peer, single alerts: **$ratio_d**; (d): **$(printf '%.0f' "$rate_d") events/s, p99 $p99_d ms** (target ≥ 10,000 events/s and p99 < 25 ms: $verdict_d)$per_round
+- "disk sync" is a 4 KiB write+fsync in the data dir's file system timed every 100 ms during the phase (in quench's phases it queues behind quench's own syncs): quench answers only after its commit's fsync, the peer never syncs, so a phase where a neighbour's I/O makes syncs slow (tens of ms and more) says more about the machine than about quench
 - peak memory is VmHWM of the target process during the phase ("peak MiB"); the quench SQLite data dir after (b) and (d): $(awk -v b="$db_bytes" 'BEGIN { printf "%.0f MiB", b / 1048576 }')
 $([[ -n ${BENCH_PG:-} ]] || echo "- (e) PostgreSQL: not run (set BENCH_PG=postgres://…)")
 EOF

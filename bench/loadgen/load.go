@@ -34,6 +34,7 @@ type Summary struct {
 	Maxms        float64           `json:"max_ms"`
 	Errors       map[string]int64  `json:"errors"`
 	ErrorSamples map[string]string `json:"error_samples,omitempty"`
+	Sync         *SyncProbe        `json:"sync,omitempty"`
 }
 
 // Print writes the summary for people.
@@ -44,6 +45,10 @@ func (s *Summary) Print(w io.Writer) {
 		s.RequestsPerS, s.AlertsPerS, s.OK, s.Requests)
 	fmt.Fprintf(w, "  latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms\n",
 		s.P50ms, s.P90ms, s.P99ms, s.Maxms)
+	if s.Sync != nil {
+		fmt.Fprintf(w, "  disk sync meanwhile: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d samples)\n",
+			s.Sync.P50ms, s.Sync.P99ms, s.Sync.Maxms, s.Sync.Samples)
+	}
 	keys := make([]string, 0, len(s.Errors))
 	for k := range s.Errors {
 		keys = append(keys, k)

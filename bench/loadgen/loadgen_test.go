@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -208,5 +209,21 @@ func TestPercentile(t *testing.T) {
 	}
 	if percentile(nil, 50) != 0 {
 		t.Error("percentile of nothing is not 0")
+	}
+}
+
+func TestProbeSync(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	p, err := probeSync(ctx, dir, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Samples < 3 || p.P50ms <= 0 || p.Maxms < p.P99ms || p.P99ms < p.P50ms {
+		t.Errorf("probe %+v: want several ordered samples", p)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("probe left %d files behind", len(left))
 	}
 }

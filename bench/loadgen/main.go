@@ -43,6 +43,8 @@ type Options struct {
 	Clients  int
 	Timeout  time.Duration
 	Label    string
+	// SyncDir, when set, is where the sync probe writes (see SyncProbe).
+	SyncDir string
 }
 
 func parseFlags(args []string, stderr io.Writer) (Options, error) {
@@ -62,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 	fs.IntVar(&o.Clients, "clients", 16, "concurrent clients, one keep-alive connection each")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.StringVar(&o.Label, "label", "", "name of this run in the JSON summary")
+	fs.StringVar(&o.SyncDir, "sync-probe", "", "directory (on the target's disk) where a 4 KiB write+fsync is timed every 100ms during the run")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -87,6 +90,10 @@ func parseFlags(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("-resolved %v: want 0 to 1", o.Plan.Resolved)
 	}
 	if err := checkLoopback(o.URL); err != nil {
+		return o, err
+	}
+	var err error
+	if o.SyncDir, err = probeDir(o.SyncDir); err != nil {
 		return o, err
 	}
 	return o, nil
@@ -120,9 +127,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var probe chan *SyncProbe
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	defer stopProbe()
+	if o.SyncDir != "" {
+		probe = make(chan *SyncProbe, 1)
+		go func() {
+			p, err := probeSync(probeCtx, o.SyncDir, 100*time.Millisecond)
+			if err != nil {
+				fmt.Fprintln(stderr, "loadgen: sync probe:", err)
+			}
+			probe <- p
+		}()
+	}
 	s, err := Load(ctx, o, bodies)
 	if err != nil {
 		return err
+	}
+	if probe != nil {
+		stopProbe()
+		s.Sync = <-probe
 	}
 	s.Print(stderr)
 	return json.NewEncoder(stdout).Encode(s)
