@@ -224,3 +224,28 @@ func drain(ch <-chan quench.StepOutput) []quench.StepOutput {
 		}
 	}
 }
+
+func TestCloseReleasesARunWaitingForASlot(t *testing.T) {
+	e := newEnv(t, testPack{
+		first:       []firstStep{{name: "hang", command: "sleep 30"}},
+		remediation: []block{{`{"name": "fix", "confirm": true}`, `touch "$MARK_DIR/fixed"`}},
+	}, func(r *Runner) { r.Workers = 1 })
+	id := e.open(nil)
+	e.waitFor("the only slot to be taken", func() bool { return e.r.Stats().Running == 1 })
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.run(quench.StepRunRequest{IncidentID: id, StepName: "fix", Confirm: true})
+		errc <- err
+	}()
+	e.waitFor("the manual run to wait", func() bool {
+		states, _ := e.r.IncidentSteps(context.Background(), id)
+		return len(states) == 2 && states[1].Status == quench.StepQueued
+	})
+	e.r.Close()
+	if err := <-errc; quench.ErrorCode(err) != quench.EUNAVAILABLE {
+		t.Errorf("waiting run after Close: %v, want EUNAVAILABLE", err)
+	}
+	if e.marked("fixed") {
+		t.Error("the waiting step ran after Close")
+	}
+}

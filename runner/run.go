@@ -154,7 +154,16 @@ func (r *Runner) bookkeeping() (context.Context, context.CancelFunc) {
 // caller going away), records step_finished and the audit entry, and
 // tells subscribers.
 func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error) {
+	// Waiting ends when the asker gives up or the runner closes.
+	wait, stop := context.WithCancel(wait)
+	defer stop()
+	defer context.AfterFunc(r.ctx, stop)()
 	err := r.slots.acquire(wait, p.urgent)
+	if err == nil && r.ctx.Err() != nil {
+		// Closing: a slot freed by a killed step is not for a new one.
+		r.slots.release()
+		err = r.ctx.Err()
+	}
 	r.mu.Lock()
 	if p.urgent {
 		// RunStep counted the run as waiting, so that no second run of the
