@@ -33,20 +33,15 @@ func ParseGeneric(body []byte) ([]quench.Alert, error) {
 	var in []genericAlert
 	t := bytes.TrimLeft(body, " \t\r\n")
 	batch := len(t) > 0 && t[0] == '['
-	if !scanGeneric(body, batch, &in) {
-		in = nil
-		if !batch {
-			in = make([]genericAlert, 1)
-		}
-		var err *quench.Error
-		if batch {
-			err = decode(body, &in)
-		} else {
-			err = decode(body, &in[0])
-		}
-		if err != nil {
-			return nil, err
-		}
+	var err *quench.Error
+	if batch {
+		err = decode(body, &in)
+	} else {
+		in = make([]genericAlert, 1)
+		err = decode(body, &in[0])
+	}
+	if err != nil {
+		return nil, err
 	}
 	if batch {
 		if err := checkCount("body", len(in)); err != nil {

@@ -27,6 +27,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/quench-sh/quench"
 )
 
@@ -206,11 +208,26 @@ func firstLine(s string) string {
 	return ""
 }
 
-// decode unmarshals body into v and turns encoding/json's errors into
-// messages with a path or byte offset.
-func decode(body []byte, v any) *quench.Error {
-	if err := json.Unmarshal(body, v); err != nil {
+// decode unmarshals body into v and turns errors into messages with a path
+// or byte offset (see unmarshal).
+func decode[T any](body []byte, v *T) *quench.Error {
+	if err := unmarshal(body, v); err != nil {
 		return jsonError(body, err)
 	}
 	return nil
+}
+
+// unmarshal decodes body into v with go-json, which fills the ingest
+// structs as encoding/json does (FuzzDecodeMatchesEncodingJSON holds it to
+// that) in about a third of the time. On any error it decodes again with
+// encoding/json, whose errors jsonError and the exact-message tests know:
+// so go-json only ever changes the cost of a result, never the result or
+// the error. On error v holds what encoding/json decoded before it.
+func unmarshal[T any](body []byte, v *T) error {
+	if gojson.UnmarshalOf(body, v) == nil {
+		return nil
+	}
+	var zero T
+	*v = zero // go-json may have filled part of it
+	return json.Unmarshal(body, v)
 }

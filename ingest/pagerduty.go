@@ -7,6 +7,10 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+	"github.com/goccy/go-json/jsontext"
+	jsonv2 "github.com/goccy/go-json/v2"
+
 	"github.com/quench-sh/quench"
 )
 
@@ -79,18 +83,15 @@ func ParsePagerDuty(body []byte) (Event, error) {
 	var errs []string
 	skip := "\x00" // the path of a field with a type error: not also "missing"
 	var ev pdEvent
-	if !scanPagerDuty(body, &ev) {
-		ev = pdEvent{}
-		if err := json.Unmarshal(body, &ev); err != nil {
-			var typ *json.UnmarshalTypeError
-			if !errors.As(err, &typ) {
-				return Event{}, jsonError(body, err)
-			}
-			// encoding/json decodes the rest; validate that too, to
-			// report every problem at once as PagerDuty does.
-			errs = append(errs, jsonError(body, err).Message)
-			skip = locate(body, typ.Offset)
+	if err := unmarshal(body, &ev); err != nil {
+		var typ *json.UnmarshalTypeError
+		if !errors.As(err, &typ) {
+			return Event{}, jsonError(body, err)
 		}
+		// encoding/json decodes the rest; validate that too, to report
+		// every problem at once as PagerDuty does.
+		errs = append(errs, jsonError(body, err).Message)
+		skip = locate(body, typ.Offset)
 	}
 	skipped := func(path string) bool {
 		return skip == "" || path == skip || strings.HasPrefix(path, skip+".")
@@ -214,41 +215,35 @@ func pdTime(s string) (time.Time, bool) {
 	return t.UTC(), true
 }
 
+// runbookFields are the members of custom_details that name a runbook,
+// kept as sent so that one of another type is ignored rather than refused.
+type runbookFields struct {
+	Runbook    jsontext.Value `json:"runbook"`
+	RunbookURL jsontext.Value `json:"runbook_url"`
+}
+
 // runbookAnnotations copies string members runbook and runbook_url of
-// custom_details into annotations, where the router looks for them.
+// custom_details into annotations, where the router looks for them. The
+// names match exactly (encoding/json would take "Runbook" too, hence go-json's
+// v2 API), and of duplicates the last counts, as in encoding/json.
 func runbookAnnotations(annotations map[string]string, custom json.RawMessage) {
 	if jsonType(custom) != "object" || !bytes.Contains(custom, []byte("runbook")) {
 		return
 	}
-	found := map[string]string{}
-	sc := newScanner(custom)
-	sc.object(func(key []byte) bool {
-		if k := string(key); k == "runbook" || k == "runbook_url" {
-			if v, ok := sc.str(false); ok {
-				found[k] = v
-				return true
-			}
-			sc.failed = false // not a string: skip it like any other value
-		}
-		return sc.skip(1)
-	})
-	if !sc.end() {
-		// Keys with escapes and the like: let encoding/json read them.
-		clear(found)
-		var m map[string]json.RawMessage
-		if json.Unmarshal(custom, &m) != nil {
-			return
-		}
-		for _, k := range []string{"runbook", "runbook_url"} {
-			var s string
-			if json.Unmarshal(m[k], &s) == nil {
-				found[k] = s
-			}
-		}
+	var f runbookFields
+	if jsonv2.UnmarshalOf(custom, &f, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)) != nil {
+		return
 	}
-	for k, v := range found {
+	for _, m := range []struct {
+		name string
+		raw  jsontext.Value
+	}{{"runbook", f.Runbook}, {"runbook_url", f.RunbookURL}} {
+		var v string
+		if m.raw.Kind() != '"' || gojson.Unmarshal(m.raw, &v) != nil {
+			continue
+		}
 		if !blank(v) && len(v) <= quench.MaxLabelBytes {
-			annotations[k] = clean(v)
+			annotations[m.name] = clean(v)
 		}
 	}
 }

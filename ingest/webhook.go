@@ -73,11 +73,7 @@ func ParseGrafana(body []byte) ([]quench.Alert, error) {
 
 func parseWebhook(body []byte, source, version string) ([]quench.Alert, *quench.Error) {
 	var w webhook
-	var decErr *quench.Error
-	if !scanWebhook(body, &w) {
-		w = webhook{}
-		decErr = decode(body, &w)
-	}
+	decErr := decode(body, &w)
 	if decErr != nil && w.Version == "" {
 		// Malformed JSON, or a version of the wrong type: the JSON error
 		// says more than "version is missing" would.
