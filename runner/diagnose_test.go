@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/shell"
 )
 
 func TestDiagnosisRunsWhenAnIncidentOpens(t *testing.T) {
@@ -413,5 +414,23 @@ func TestDiagnosisCriticalFirst(t *testing.T) {
 		if !start(order[i-1]).Before(start(order[i])) {
 			t.Errorf("incident %d started before %d; want critical, then high, then low in arrival order", order[i], order[i-1])
 		}
+	}
+}
+
+func TestDiagnosisStepThatCannotStart(t *testing.T) {
+	e := newEnv(t, testPack{diagnosis: []block{{`{"name": "nowhere", "target": "broken"}`, "echo hi"}}},
+		func(r *Runner) { r.Targets["broken"] = shell.Local{Shell: "/nonexistent/bash"} })
+	id := e.open(nil)
+	e.waitDiagnosed(1)
+	ev := e.finished(id, "nowhere")
+	if *ev.ExitCode != -1 || !strings.Contains(ev.Error, "/nonexistent/bash") || !strings.Contains(ev.Text, "could not run") {
+		t.Errorf("finished event: %s (%s)", ev.Raw, ev.Text)
+	}
+	states, _ := e.r.IncidentSteps(context.Background(), id)
+	if states[0].Status != quench.StepFailed || !strings.HasPrefix(states[0].LastRun.Reason, "could not run: ") {
+		t.Errorf("state %+v", states[0])
+	}
+	if a := e.auditEntries(); len(a) != 1 || a[0].Outcome != OutcomeFailed {
+		t.Errorf("audit: %+v", a)
 	}
 }

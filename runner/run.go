@@ -98,6 +98,7 @@ type finishedData struct {
 	GrantReason  string    `json:"grant_reason,omitempty"`
 	DryRun       bool      `json:"dry_run"`
 	StartedAt    time.Time `json:"started_at,omitzero"`
+	Reason       string    `json:"reason"`          // the classifier's, for the class
 	Error        string    `json:"error,omitempty"` // why it could not start
 }
 
@@ -239,12 +240,13 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 		Command: p.step.Command, Target: p.target, Class: p.class, Reason: p.reason,
 		EnvNames: shell.EnvNames(p.env), Actor: p.actor, GrantID: grantID,
 	}
-	fin := finishedData{stepInfo: info, GrantID: grantID, GrantReason: grantReason}
+	fin := finishedData{stepInfo: info, GrantID: grantID, GrantReason: grantReason, Reason: p.reason}
 	outcome := OutcomeOK
 	var text string
 	if runErr != nil {
 		msg := string(shell.Scrub([]byte(runErr.Error()), r.secrets))
 		run.ExitCode, fin.ExitCode, fin.Error = -1, -1, msg
+		run.Reason = "could not run: " + msg
 		outcome = OutcomeFailed
 		text = fmt.Sprintf("step %s could not run on %s: %s", p.step.Name, p.target, msg)
 	} else {

@@ -108,11 +108,15 @@ func (r *Runner) IncidentSteps(ctx context.Context, incidentID int64) ([]quench.
 
 // runFromEvent rebuilds a StepRun from a step_finished event's data.
 func runFromEvent(incidentID int64, d finishedData) *quench.StepRun {
-	return &quench.StepRun{
+	run := &quench.StepRun{
 		IncidentID: incidentID, Step: d.Step, Section: d.Section, Command: d.Command, Target: d.Target,
-		Class: d.Class, Reason: d.Error, Actor: d.Actor, DryRun: d.DryRun, GrantID: d.GrantID,
+		Class: d.Class, Reason: d.Reason, Actor: d.Actor, DryRun: d.DryRun, GrantID: d.GrantID,
 		StartedAt: d.StartedAt, Duration: time.Duration(d.DurationMS) * time.Millisecond,
 		ExitCode: d.ExitCode, TimedOut: d.TimedOut, Output: d.Output, Truncated: d.Truncated,
 		OutputSHA256: d.OutputSHA256,
 	}
+	if d.Error != "" {
+		run.Reason = "could not run: " + d.Error
+	}
+	return run
 }
