@@ -115,15 +115,7 @@ func newIncidentCommand() *cobra.Command {
 		Long:    "Show one incident: its state, labels and every event of its timeline." + clientLong,
 		Example: "  quench incident 42\n  quench incident 42 --json | jq .timeline",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.incidentRunE(func(cmd *cobra.Command, c *quenchhttp.Client, id int64) error {
 			inc, err := c.FindIncident(cmd.Context(), id)
 			if err != nil {
 				return clientError(err)
@@ -133,7 +125,7 @@ func newIncidentCommand() *cobra.Command {
 			}
 			printIncident(cmd.OutOrStdout(), inc, fullOutput)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&fullOutput, "output", false, "print steps' whole output, not only its last lines")
 	cf.register(cmd)
@@ -211,15 +203,7 @@ func newTransitionCommand(use, short string, call func(c *quenchhttp.Client, cmd
 		Short: short,
 		Long:  short + "." + clientLong,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
+		RunE: cf.incidentRunE(func(cmd *cobra.Command, c *quenchhttp.Client, id int64) error {
 			inc, err := call(c, cmd, id)
 			if err != nil {
 				return clientError(err)
@@ -229,7 +213,7 @@ func newTransitionCommand(use, short string, call func(c *quenchhttp.Client, cmd
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "incident #%d is %s\n", inc.ID, inc.Status)
 			return nil
-		},
+		}),
 	}
 	cf.register(cmd)
 	return cmd
@@ -258,27 +242,41 @@ func newNoteCommand() *cobra.Command {
 		Example: `  quench note 42 "restarted db, watching replication lag"`,
 		Args:    cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID(args[0])
-			if err != nil {
-				return err
-			}
-			c, err := cf.client()
-			if err != nil {
-				return err
-			}
-			ev, err := c.AddNote(cmd.Context(), id, strings.Join(args[1:], " "))
-			if err != nil {
-				return clientError(err)
-			}
-			if cf.json {
-				return writeJSON(cmd.OutOrStdout(), ev)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "note added to incident #%d\n", id)
-			return nil
+			return cf.incidentRunE(func(cmd *cobra.Command, c *quenchhttp.Client, id int64) error {
+				return addNote(cmd, c, &cf, id, strings.Join(args[1:], " "))
+			})(cmd, args)
 		},
 	}
 	cf.register(cmd)
 	return cmd
+}
+
+func addNote(cmd *cobra.Command, c *quenchhttp.Client, cf *clientFlags, id int64, text string) error {
+	ev, err := c.AddNote(cmd.Context(), id, text)
+	if err != nil {
+		return clientError(err)
+	}
+	if cf.json {
+		return writeJSON(cmd.OutOrStdout(), ev)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "note added to incident #%d\n", id)
+	return nil
+}
+
+// incidentRunE is the RunE of a command whose first argument is an
+// incident id: it parses the id and connects before calling fn.
+func (f *clientFlags) incidentRunE(fn func(cmd *cobra.Command, c *quenchhttp.Client, id int64) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		id, err := parseID(args[0])
+		if err != nil {
+			return err
+		}
+		c, err := f.client()
+		if err != nil {
+			return err
+		}
+		return fn(cmd, c, id)
+	}
 }
 
 func parseID(s string) (int64, error) {
