@@ -14,24 +14,33 @@ import (
 	"time"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/shell"
 )
 
 // BenchmarkDiagnosisStartLatency measures, per incident, the time from
 // IngestAlerts returning (the incident is committed) to the first
 // diagnosis command running: the first step prints `date +%s%N`, the
-// process's own clock reading. Incidents arrive one after another every
-// 50 ms (20 a second), each with a diagnosis of three steps, so earlier
-// diagnoses are still running when the next incident opens.
+// process's own clock reading. Incidents arrive one after another at a
+// steady rate, 5 and 20 a second, each with a diagnosis of three steps (one
+// sleeping 50 ms), so earlier diagnoses are still running when the next
+// incident opens.
 //
-//	go test -run='^$' -bench=DiagnosisStartLatency -benchtime=400x ./runner
+//	go test -run='^$' -bench='DiagnosisStartLatency|ProcessStartBaseline' -benchtime=400x ./runner
 func BenchmarkDiagnosisStartLatency(b *testing.B) {
+	for _, rate := range []int{5, 20} {
+		b.Run(fmt.Sprintf("rate=%d/s", rate), func(b *testing.B) {
+			startLatency(b, time.Second/time.Duration(rate))
+		})
+	}
+}
+
+func startLatency(b *testing.B, interval time.Duration) {
 	e := newEnv(b, testPack{
 		first: []firstStep{{name: "stamp", command: "date +%s%N"}, {name: "look", command: "sleep 0.05"}},
 		diagnosis: []block{
 			{`{"name": "more"}`, "echo $QUENCH_LABEL_ALERTNAME"},
 		},
 	}, func(r *Runner) { r.Workers = 4 })
-	const interval = 50 * time.Millisecond
 	var fromProcess, fromRunner []time.Duration
 	next := time.Now()
 	for b.Loop() {
@@ -72,6 +81,34 @@ func BenchmarkDiagnosisStartLatency(b *testing.B) {
 	b.Logf("%d incidents at one per %v: commit → first command running (its own clock): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "+
 		"commit → process started (runner's clock): p50 %.2f ms, p99 %.2f ms",
 		len(fromProcess), interval, ms(p50), ms(p99), ms(worst), ms(r50), ms(r99))
+}
+
+// BenchmarkProcessStartBaseline is the floor under
+// BenchmarkDiagnosisStartLatency on this machine: the same `date +%s%N`
+// started directly with shell.Local at the same rate, no store, no
+// runner. Run them back to back: on a busy machine both tails move
+// together.
+//
+//	go test -run='^$' -bench='DiagnosisStartLatency|ProcessStartBaseline' -benchtime=400x ./runner
+func BenchmarkProcessStartBaseline(b *testing.B) {
+	const interval = 50 * time.Millisecond
+	var lat []time.Duration
+	next := time.Now()
+	for b.Loop() {
+		time.Sleep(time.Until(next))
+		next = next.Add(interval)
+		t0 := time.Now()
+		res, err := shell.Local{}.Run(context.Background(), shell.Spec{Script: "date +%s%N"}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ns, _ := strconv.ParseInt(strings.TrimSpace(string(res.Output)), 10, 64)
+		lat = append(lat, time.Unix(0, ns).Sub(t0))
+	}
+	p50, p99, worst := percentiles(lat)
+	b.ReportMetric(ms(p50), "p50-ms")
+	b.ReportMetric(ms(p99), "p99-ms")
+	b.ReportMetric(ms(worst), "max-ms")
 }
 
 func percentiles(ds []time.Duration) (p50, p99, worst time.Duration) {

@@ -12,8 +12,10 @@ import (
 // incident it queues that incident's diagnosis, once, and returns at once:
 // the request never waits for a command. Repeats (OutcomeDeduplicated) and
 // acks or resolves queue nothing. Queued diagnoses run most severe first,
-// then oldest first; a storm of new incidents waits in the queue, it never
-// starts more than Workers processes.
+// then oldest first, and between two steps a diagnosis lets a newly opened
+// incident of the same or higher severity go first (see job.before); a
+// storm of new incidents waits in the queue, it never starts more than
+// Workers processes.
 func (r *Runner) OnIngested(ctx context.Context, alerts []quench.Alert, results []quench.IngestResult) {
 	if !r.AutoDiagnosis {
 		return

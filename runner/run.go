@@ -143,6 +143,14 @@ func (p *plan) info() stepInfo {
 		Target: p.target, Class: p.class, Actor: p.actor}
 }
 
+// grantInfo returns the id and reason of the grant the run uses, if any.
+func (p *plan) grantInfo() (int64, string) {
+	if p.grant == nil {
+		return 0, ""
+	}
+	return p.grant.ID, p.grant.Reason
+}
+
 // bookkeeping returns a context for timeline and audit writes that outlives
 // Close's cancellation for a while, so a killed step's end is recorded.
 func (r *Runner) bookkeeping() (context.Context, context.CancelFunc) {
@@ -193,11 +201,7 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	bctx, cancel := r.bookkeeping()
 	defer cancel()
 	info := p.info()
-	var grantID int64
-	var grantReason string
-	if p.grant != nil {
-		grantID, grantReason = p.grant.ID, p.grant.Reason
-	}
+	grantID, grantReason := p.grantInfo()
 	started := quench.TimelineEvent{
 		IncidentID: p.key.incidentID, Kind: quench.EventStepStarted, Actor: p.actor, At: r.Now(),
 		Text: fmt.Sprintf("running step %s on %s", p.step.Name, p.target),
@@ -209,20 +213,19 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	// the store's write queue is not on the path from an incident opening
 	// to its first command; the event is written within milliseconds,
 	// while the step runs, and always before step_finished.
-	recorded := make(chan error, 1)
-	record := func() {
+	record := func() error {
 		_, err := r.Incidents.AddEvent(bctx, started)
-		recorded <- err
+		return err
 	}
+	recorded := make(chan error, 1)
 	if p.urgent {
-		record()
-		if err := <-recorded; err != nil {
+		if err := record(); err != nil {
 			r.Logger.Error("step not run: cannot record its start", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
 			return nil, fmt.Errorf("runner: record start of step %s: %w", p.step.Name, err)
 		}
 		recorded <- nil
 	} else {
-		go record()
+		go func() { recorded <- record() }()
 	}
 
 	spec := shell.Spec{Script: p.step.Command, Env: p.env, Timeout: p.timeout, MaxOutput: r.MaxOutput, Secrets: r.secrets}
@@ -235,12 +238,34 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 		r.Logger.Error("cannot record step start", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
 	}
 
+	run, fin, outcome, text := r.outcome(p, res, runErr)
+	if _, err := r.Incidents.AddEvent(bctx, quench.TimelineEvent{
+		IncidentID: p.key.incidentID, Kind: quench.EventStepFinished, Actor: p.actor, Text: text, Data: mustJSON(fin),
+	}); err != nil {
+		r.Logger.Error("cannot record step result", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
+	}
+	exit := run.ExitCode
+	r.audit(bctx, p.actor, ActionStepRun, p.key, outcome, auditData{
+		Incident: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Target: p.target,
+		Command: p.step.Command, Class: p.class, ExitCode: &exit, TimedOut: run.TimedOut,
+		OutputSHA256: run.OutputSHA256, GrantID: grantID, GrantReason: grantReason, Reason: fin.Error,
+	})
+	r.live.publish(quench.StepOutput{IncidentID: p.key.incidentID, Step: p.step.Name, Done: true, Run: run})
+	r.Logger.Info("step finished", "incident", p.key.incidentID, "step", p.step.Name, "target", p.target,
+		"actor", p.actor, "exit_code", run.ExitCode, "timed_out", run.TimedOut, "duration", run.Duration)
+	return run, nil
+}
+
+// outcome describes a finished run: the StepRun returned and streamed, the
+// step_finished event's data, the audit outcome and the event's text.
+func (r *Runner) outcome(p *plan, res shell.Result, runErr error) (*quench.StepRun, finishedData, string, string) {
+	grantID, grantReason := p.grantInfo()
 	run := &quench.StepRun{
 		IncidentID: p.key.incidentID, Step: p.step.Name, Section: p.step.Section,
 		Command: p.step.Command, Target: p.target, Class: p.class, Reason: p.reason,
 		EnvNames: shell.EnvNames(p.env), Actor: p.actor, GrantID: grantID,
 	}
-	fin := finishedData{stepInfo: info, GrantID: grantID, GrantReason: grantReason, Reason: p.reason}
+	fin := finishedData{stepInfo: p.info(), GrantID: grantID, GrantReason: grantReason, Reason: p.reason}
 	outcome := OutcomeOK
 	var text string
 	if runErr != nil {
@@ -270,21 +295,7 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 			text = fmt.Sprintf("step %s succeeded in %v", p.step.Name, res.Duration().Round(time.Millisecond))
 		}
 	}
-	if _, err := r.Incidents.AddEvent(bctx, quench.TimelineEvent{
-		IncidentID: p.key.incidentID, Kind: quench.EventStepFinished, Actor: p.actor, Text: text, Data: mustJSON(fin),
-	}); err != nil {
-		r.Logger.Error("cannot record step result", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
-	}
-	exit := run.ExitCode
-	r.audit(bctx, p.actor, ActionStepRun, p.key, outcome, auditData{
-		Incident: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Target: p.target,
-		Command: p.step.Command, Class: p.class, ExitCode: &exit, TimedOut: run.TimedOut,
-		OutputSHA256: run.OutputSHA256, GrantID: grantID, GrantReason: grantReason, Reason: fin.Error,
-	})
-	r.live.publish(quench.StepOutput{IncidentID: p.key.incidentID, Step: p.step.Name, Done: true, Run: run})
-	r.Logger.Info("step finished", "incident", p.key.incidentID, "step", p.step.Name, "target", p.target,
-		"actor", p.actor, "exit_code", run.ExitCode, "timed_out", run.TimedOut, "duration", run.Duration)
-	return run, nil
+	return run, fin, outcome, text
 }
 
 // refuse records a step that will not run: on the timeline (when
