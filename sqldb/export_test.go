@@ -11,6 +11,8 @@ var Clean = clean
 // ExecRaw runs SQL on the writer, bypassing the store: how tests tamper.
 func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) (int64, error) {
 	res, err := db.w.ExecContext(ctx, q, args...)
+	// Tampering changes rows behind the ingester's cache.
+	db.ingest.cache.invalidate()
 	if err != nil {
 		return 0, err
 	}

@@ -3,14 +3,9 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/quench-sh/quench"
 )
@@ -34,8 +29,12 @@ const (
 )
 
 type ingestReq struct {
-	alerts  []quench.Alert
+	// alerts are prepared by the caller: everything an alert needs that
+	// is not SQL is done on the caller's goroutine, so the one writer
+	// only runs statements.
+	alerts  []prepAlert
 	results []quench.IngestResult
+	sts     []*openState // per alert, the incident its result names
 	state   atomic.Int32
 	done    chan error // buffered: the writer never blocks on a caller
 }
@@ -52,43 +51,55 @@ type ingester struct {
 	done   chan struct{}
 
 	// Statements prepared once on the writer; each transaction binds them.
-	findOpen, insertIncident, bumpIncident, insertEvent *sql.Stmt
+	stmts [numStmts]*sql.Stmt
+
+	// cache is the open incidents the writer knows (SQLite only).
+	cache openCache
 }
 
+// Statements the writer prepares once.
 const (
-	sqlFindOpen = `SELECT id, status, severity FROM incidents
-		WHERE integration = $1 AND dedup_key = $2 AND status <> 'resolved'`
-	sqlInsertIncident = `INSERT INTO incidents (status, severity, summary, runbook_id, source, integration, dedup_key,
-		alert_count, labels, annotations, opened_at, last_seen_at)
-		VALUES ('triggered', $1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $9) RETURNING id`
-	sqlBumpIncident = `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2, severity = $3 WHERE id = $4`
-	sqlInsertEvent  = `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6)`
+	stFindOpen = iota
+	stInsertIncident
+	stBumpIncident
+	stInsertEvent
+	stAcknowledge
+	stResolve
+	stInsertAudit
+	numStmts
 )
+
+var ingestSQL = [numStmts]string{
+	stFindOpen: `SELECT id, status, severity FROM incidents
+		WHERE integration = $1 AND dedup_key = $2 AND status <> 'resolved'`,
+	stInsertIncident: `INSERT INTO incidents (status, severity, summary, runbook_id, source, integration, dedup_key,
+		alert_count, labels, annotations, opened_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+	stBumpIncident: `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2, severity = $3 WHERE id = $4`,
+	stInsertEvent:  `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, NULL)`,
+	stAcknowledge:  `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
+	stResolve:      `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
+	stInsertAudit: `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+}
 
 func newIngester(ctx context.Context, db *DB) (*ingester, error) {
 	g := &ingester{db: db, queue: make(chan *ingestReq, ingestQueue), done: make(chan struct{})}
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
-		{&g.findOpen, sqlFindOpen},
-		{&g.insertIncident, sqlInsertIncident},
-		{&g.bumpIncident, sqlBumpIncident},
-		{&g.insertEvent, sqlInsertEvent},
-	} {
-		s, err := db.w.PrepareContext(ctx, p.sql)
+	g.cache.on = db.dialect == DialectSQLite
+	for i, q := range ingestSQL {
+		s, err := db.w.PrepareContext(ctx, q)
 		if err != nil {
 			g.closeStmts()
 			return nil, fmt.Errorf("sqldb: prepare ingest: %w", err)
 		}
-		*p.stmt = s
+		g.stmts[i] = s
 	}
 	go g.run()
 	return g, nil
 }
 
 func (g *ingester) closeStmts() {
-	for _, s := range []*sql.Stmt{g.findOpen, g.insertIncident, g.bumpIncident, g.insertEvent} {
+	for _, s := range g.stmts {
 		if s != nil {
 			s.Close()
 		}
@@ -131,8 +142,8 @@ func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Aler
 	}
 	g := s.db.ingest
 	// The writer may still read the alerts after a cancelled caller has
-	// returned; a copy keeps the caller free to reuse its slice.
-	req := &ingestReq{alerts: slices.Clone(alerts), done: make(chan error, 1)}
+	// returned; the prepared copy keeps the caller free to reuse its slice.
+	req := &ingestReq{alerts: g.prepare(alerts), done: make(chan error, 1)}
 	if err := g.enqueue(ctx, req); err != nil {
 		return nil, err
 	}
@@ -250,344 +261,4 @@ func (g *ingester) commit(batch []*ingestReq) {
 	for _, r := range batch {
 		r.done <- g.apply(ctx, []*ingestReq{r})
 	}
-}
-
-// openKey names the one open incident an alert can belong to.
-type openKey struct{ integration, dedupKey string }
-
-// openState is what a transaction knows of an open incident: the database
-// state plus the repeats not yet written.
-type openState struct {
-	id       int64
-	status   quench.Status
-	severity quench.Severity
-	repeats  int64 // repeats seen in this batch and not yet written
-	lastSeen time.Time
-	dirty    bool
-}
-
-// batchTx is one group-commit transaction.
-type batchTx struct {
-	*txn
-	g   *ingester
-	now time.Time
-	// open holds every key the batch has looked at: its open incident, or
-	// nil for a key known to have none. Repeats then cost a map lookup.
-	open  map[openKey]*openState
-	dirty []*openState
-
-	findOpen, insertIncident, bumpIncident, insertEvent *sql.Stmt
-}
-
-func (g *ingester) apply(ctx context.Context, batch []*ingestReq) error {
-	tx, err := g.db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	b := &batchTx{
-		txn: tx, g: g, now: utc(g.db.now()),
-		open:           make(map[openKey]*openState),
-		findOpen:       tx.StmtContext(ctx, g.findOpen),
-		insertIncident: tx.StmtContext(ctx, g.insertIncident),
-		bumpIncident:   tx.StmtContext(ctx, g.bumpIncident),
-		insertEvent:    tx.StmtContext(ctx, g.insertEvent),
-	}
-	if g.db.multiRow {
-		if err := b.prefetch(ctx, batch); err != nil {
-			tx.Rollback()
-			return err
-		}
-	}
-	for _, r := range batch {
-		r.results = make([]quench.IngestResult, len(r.alerts))
-		for i := range r.alerts {
-			if r.results[i], err = b.alert(ctx, &r.alerts[i]); err != nil {
-				tx.Rollback()
-				return err
-			}
-		}
-	}
-	if err := b.flush(ctx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.commit(ctx)
-}
-
-// lookup returns the key's open incident, or nil.
-func (b *batchTx) lookup(ctx context.Context, k openKey) (*openState, error) {
-	if st, ok := b.open[k]; ok {
-		return st, nil
-	}
-	st := &openState{}
-	err := b.findOpen.QueryRowContext(ctx, k.integration, k.dedupKey).Scan(&st.id, &st.status, &st.severity)
-	if errors.Is(err, sql.ErrNoRows) {
-		st = nil
-	} else if err != nil {
-		return nil, fmt.Errorf("sqldb: find open incident: %w", err)
-	}
-	b.open[k] = st
-	return st, nil
-}
-
-func (b *batchTx) alert(ctx context.Context, a *quench.Alert) (quench.IngestResult, error) {
-	k := openKey{clean(a.Integration), clean(a.DedupKey)}
-	res := quench.IngestResult{DedupKey: k.dedupKey}
-	at := b.now
-	if !a.ReceivedAt.IsZero() {
-		at = utc(a.ReceivedAt)
-	}
-	st, err := b.lookup(ctx, k)
-	if err != nil {
-		return res, err
-	}
-	source := clean(a.Source)
-	actor := k.integration
-	if actor == "" {
-		actor = source
-	}
-	switch a.Action {
-	case quench.ActionTrigger:
-		if st != nil {
-			res.IncidentID, res.Outcome = st.id, quench.OutcomeDeduplicated
-			if !st.dirty {
-				st.dirty = true
-				b.dirty = append(b.dirty, st)
-			}
-			st.repeats++
-			if at.After(st.lastSeen) {
-				st.lastSeen = at
-			}
-			if a.Severity.Rank() > st.severity.Rank() {
-				st.severity = a.Severity
-			}
-			return res, nil
-		}
-		id, err := b.openIncident(ctx, k, a, source, actor, at)
-		if err != nil {
-			return res, err
-		}
-		b.open[k] = &openState{id: id, status: quench.StatusTriggered, severity: a.Severity, lastSeen: at}
-		res.IncidentID, res.Outcome = id, quench.OutcomeOpened
-	case quench.ActionAcknowledge:
-		if st == nil {
-			res.Outcome = quench.OutcomeIgnored
-			return res, nil
-		}
-		res.IncidentID = st.id
-		if st.status != quench.StatusTriggered {
-			// Already acknowledged: nothing changes, as with PagerDuty.
-			res.Outcome = quench.OutcomeIgnored
-			return res, nil
-		}
-		if err := b.acknowledge(ctx, st.id, b.now, source); err != nil {
-			return res, err
-		}
-		if err := b.event(ctx, st.id, b.now, quench.EventAcknowledged, source, "acknowledged by "+source, ""); err != nil {
-			return res, err
-		}
-		if err := b.auditIncident(ctx, actor, "incident.ack", st.id, source, k.dedupKey); err != nil {
-			return res, err
-		}
-		st.status = quench.StatusAcknowledged
-		res.Outcome = quench.OutcomeAcknowledged
-	case quench.ActionResolve:
-		if st == nil {
-			res.Outcome = quench.OutcomeIgnored
-			return res, nil
-		}
-		if st.status == quench.StatusAcknowledged && b.g.db.keepAcked {
-			res.IncidentID, res.Outcome = st.id, quench.OutcomeIgnored
-			text := source + " reports the alert resolved; kept open because a person acknowledged it: resolve it when done"
-			return res, b.event(ctx, st.id, b.now, quench.EventAlert, source, text, "")
-		}
-		if err := b.resolve(ctx, st.id, b.now, source); err != nil {
-			return res, err
-		}
-		if err := b.event(ctx, st.id, b.now, quench.EventResolved, source, "resolved by "+source+": the source reports the alert resolved", ""); err != nil {
-			return res, err
-		}
-		if err := b.auditIncident(ctx, actor, "incident.resolve", st.id, source, k.dedupKey); err != nil {
-			return res, err
-		}
-		// Repeats counted earlier in the batch still belong to this
-		// incident: st stays in b.dirty. The key has no open incident now,
-		// so a later trigger opens a new one.
-		b.open[k] = nil
-		res.IncidentID, res.Outcome = st.id, quench.OutcomeResolved
-	}
-	return res, nil
-}
-
-func (b *batchTx) openIncident(ctx context.Context, k openKey, a *quench.Alert, source, actor string, at time.Time) (int64, error) {
-	labels, err := encodeMap(a.Labels)
-	if err != nil {
-		return 0, err
-	}
-	annotations, err := encodeMap(a.Annotations)
-	if err != nil {
-		return 0, err
-	}
-	summary := cut(clean(a.Summary), quench.MaxSummaryBytes)
-	runbook := clean(a.RunbookID)
-	var id int64
-	if err := b.insertIncident.QueryRowContext(ctx, string(a.Severity), summary, nullString(runbook), source,
-		k.integration, k.dedupKey, labels, annotations, at).Scan(&id); err != nil {
-		return 0, fmt.Errorf("sqldb: open incident: %w", err)
-	}
-	text := summary
-	if text == "" {
-		text = "opened by " + source
-	}
-	if _, err := b.insertEvent.ExecContext(ctx, id, at, quench.EventOpened, source, text, nil); err != nil {
-		return 0, fmt.Errorf("sqldb: timeline event: %w", err)
-	}
-	data := map[string]string{"source": source, "dedup_key": k.dedupKey, "severity": string(a.Severity)}
-	if runbook != "" {
-		data["runbook"] = runbook
-	}
-	if _, err := b.audit(ctx, quench.AuditEntry{At: b.now, Actor: actor, Action: "incident.open",
-		Subject: incidentSubject(id), Data: auditData(data)}); err != nil {
-		return 0, err
-	}
-	return id, nil
-}
-
-func (b *batchTx) auditIncident(ctx context.Context, actor, action string, id int64, source, dedupKey string) error {
-	_, err := b.audit(ctx, quench.AuditEntry{At: b.now, Actor: actor, Action: action, Subject: incidentSubject(id),
-		Data: auditData(map[string]string{"source": source, "dedup_key": dedupKey})})
-	return err
-}
-
-// Multi-row statement sizes. A lookup takes up to prefetchRows keys, so a
-// batch over a thousand keys costs one round trip; an update takes up to
-// chunkRows incidents, since the work of its CASE grows with rows × rows.
-// Both stay well under the databases' parameter limits.
-const (
-	prefetchRows = 1024
-	chunkRows    = 256
-)
-
-// padRows rounds a multi-row statement's row count up to one of a few
-// sizes, so the same SQL text recurs and the driver's prepared statement
-// (and the server's plan) is reused instead of parsed anew every batch.
-func padRows(n, limit int) int {
-	size := 4
-	for size < n && size < limit {
-		size *= 4
-	}
-	return min(size, limit)
-}
-
-// prefetch looks up the open incidents of every key in the batch with a few
-// queries instead of one per key: on PostgreSQL each statement is a round
-// trip.
-func (b *batchTx) prefetch(ctx context.Context, batch []*ingestReq) error {
-	byIntegration := map[string][]string{}
-	for _, r := range batch {
-		for i := range r.alerts {
-			k := openKey{clean(r.alerts[i].Integration), clean(r.alerts[i].DedupKey)}
-			if _, ok := b.open[k]; !ok {
-				b.open[k] = nil // no open incident unless the query finds one
-				byIntegration[k.integration] = append(byIntegration[k.integration], k.dedupKey)
-			}
-		}
-	}
-	var q strings.Builder
-	for integration, keys := range byIntegration {
-		for len(keys) > 0 {
-			chunk := keys[:min(len(keys), prefetchRows)]
-			keys = keys[len(chunk):]
-			q.Reset()
-			q.WriteString(`SELECT id, status, severity, dedup_key FROM incidents WHERE status <> 'resolved' AND integration = $1 AND dedup_key IN (`)
-			args := make([]any, 0, padRows(len(chunk), prefetchRows)+1)
-			args = append(args, integration)
-			for i := range padRows(len(chunk), prefetchRows) {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				// Padding repeats the last key; IN ignores duplicates.
-				args = append(args, chunk[min(i, len(chunk)-1)])
-				q.WriteString("$" + strconv.Itoa(len(args)))
-			}
-			q.WriteString(")")
-			if err := b.scanOpen(ctx, q.String(), integration, args); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (b *batchTx) scanOpen(ctx context.Context, q, integration string, args []any) error {
-	rows, err := b.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("sqldb: find open incidents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		st := &openState{}
-		var key string
-		if err := rows.Scan(&st.id, &st.status, &st.severity, &key); err != nil {
-			return fmt.Errorf("sqldb: find open incidents: %w", err)
-		}
-		b.open[openKey{integration, key}] = st
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqldb: find open incidents: %w", err)
-	}
-	return nil
-}
-
-// flush writes the repeats counted in the batch. With multiRow one
-// statement updates up to chunkRows incidents, whatever their values: the
-// CASE branches carry them, and each ELSE gives PostgreSQL the type.
-func (b *batchTx) flush(ctx context.Context) error {
-	if !b.g.db.multiRow || len(b.dirty) == 1 {
-		for _, st := range b.dirty {
-			if _, err := b.bumpIncident.ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
-				return fmt.Errorf("sqldb: count repeats: %w", err)
-			}
-		}
-		return nil
-	}
-	var q strings.Builder
-	for sts := b.dirty; len(sts) > 0; {
-		chunk := sts[:min(len(sts), chunkRows)]
-		sts = sts[len(chunk):]
-		rows := padRows(len(chunk), chunkRows)
-		args := make([]any, 0, 4*rows)
-		for i := range rows {
-			// Padding repeats the last row: a repeated WHEN is never
-			// reached, and a repeated IN value changes nothing.
-			st := chunk[min(i, len(chunk)-1)]
-			args = append(args, st.id, st.repeats, st.lastSeen, string(st.severity))
-		}
-		q.Reset()
-		column := func(set string, col int, elseSQL string) {
-			q.WriteString(set + "CASE id")
-			for i := range rows {
-				fmt.Fprintf(&q, " WHEN $%d THEN $%d", 4*i+1, 4*i+col)
-			}
-			q.WriteString(" ELSE " + elseSQL + " END")
-		}
-		q.WriteString("UPDATE incidents SET ")
-		column("alert_count = alert_count + ", 2, "CAST(0 AS BIGINT)")
-		q.WriteString(", ")
-		column("last_seen_at = ", 3, "last_seen_at")
-		q.WriteString(", ")
-		column("severity = ", 4, "severity")
-		q.WriteString(" WHERE id IN (")
-		for i := range rows {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "$%d", 4*i+1)
-		}
-		q.WriteString(")")
-		if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("sqldb: count repeats: %w", err)
-		}
-	}
-	return nil
 }

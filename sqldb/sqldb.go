@@ -296,6 +296,12 @@ func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
 	if err != nil {
 		return err
 	}
+	if db.ingest != nil {
+		// Any write may change an incident's status. The transaction holds
+		// the writer, so the ingester cannot refill the cache before this
+		// commits.
+		db.ingest.cache.invalidate()
+	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
