@@ -155,6 +155,8 @@ if [[ ${BENCH_PROFILE:-} == 1 ]] && ! command -v perf >/dev/null; then
 	exit 1
 fi
 log "building quench and loadgen"
+# What was built: other people may commit while the bench runs.
+built="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' plus uncommitted changes') (built $(date -u '+%H:%M UTC'))"
 go build -o "$work/quench" ./cmd/quench
 go build -o "$work/loadgen" ./bench/loadgen
 
@@ -292,7 +294,7 @@ report=$(
 - machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/^MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM; the load generator runs on the same machine
 - load average (1, 5, 15 min) before: $load_before, after: $load_after; one synced 4 KiB write (dd oflag=dsync): ${sync_ms} ms
 - command: \`$command\`
-- quench $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' plus uncommitted changes'), $(go version | awk '{print $3}'); peer: $("$am_bin" --version 2>&1 | head -n1)
+- quench $built, $(go version | awk '{print $3}'); peer: $("$am_bin" --version 2>&1 | head -n1)
 - each phase: $duration measured, $keys distinct keys, $resolved of alerts resolved; latency per request, 2xx only; quench's automatic diagnosis: $([[ $diagnosis == true ]] && echo on || echo off)
 
 | phase | what | clients | alerts/s | p50 ms | p99 ms | CPU µs/alert | cores used | peak MiB | disk sync p50 / max ms | errors |
