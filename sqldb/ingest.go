@@ -55,6 +55,8 @@ type ingester struct {
 
 	// cache is the open incidents the writer knows (SQLite only).
 	cache openCache
+	// dataVersion reads PRAGMA data_version (SQLite only).
+	dataVersion *sql.Stmt
 }
 
 // Statements the writer prepares once.
@@ -62,6 +64,7 @@ const (
 	stFindOpen = iota
 	stInsertIncident
 	stBumpIncident
+	stBumpCount
 	stInsertEvent
 	stAcknowledge
 	stResolve
@@ -76,9 +79,12 @@ var ingestSQL = [numStmts]string{
 		alert_count, labels, annotations, opened_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 	stBumpIncident: `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2, severity = $3 WHERE id = $4`,
-	stInsertEvent:  `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, NULL)`,
-	stAcknowledge:  `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
-	stResolve:      `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
+	// stBumpCount leaves severity alone: on SQLite, setting an indexed
+	// column rewrites its index entry even when the value is the same.
+	stBumpCount:   `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2 WHERE id = $3`,
+	stInsertEvent: `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, NULL)`,
+	stAcknowledge: `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
+	stResolve:     `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
 	stInsertAudit: `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 }
@@ -94,12 +100,20 @@ func newIngester(ctx context.Context, db *DB) (*ingester, error) {
 		}
 		g.stmts[i] = s
 	}
+	if g.cache.on {
+		s, err := db.w.PrepareContext(ctx, `PRAGMA data_version`)
+		if err != nil {
+			g.closeStmts()
+			return nil, fmt.Errorf("sqldb: prepare ingest: %w", err)
+		}
+		g.dataVersion = s
+	}
 	go g.run()
 	return g, nil
 }
 
 func (g *ingester) closeStmts() {
-	for _, s := range g.stmts {
+	for _, s := range append(g.stmts[:], g.dataVersion) {
 		if s != nil {
 			s.Close()
 		}

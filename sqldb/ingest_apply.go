@@ -25,6 +25,7 @@ type openState struct {
 	repeats  int64 // repeats seen in this batch and not yet written
 	lastSeen time.Time
 	dirty    bool // an existing incident with repeats to write
+	raised   bool // a repeat raised the severity of an existing incident
 
 	// A new incident: the alert that opened it and when.
 	isNew    bool
@@ -137,7 +138,7 @@ func (g *ingester) apply(ctx context.Context, batch []*ingestReq) (err error) {
 // generation.
 func (g *ingester) checkDataVersion(ctx context.Context, tx *txn) (uint64, error) {
 	var v int64
-	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+	if err := tx.StmtContext(ctx, g.dataVersion).QueryRowContext(ctx).Scan(&v); err != nil {
 		return 0, fmt.Errorf("sqldb: data version: %w", err)
 	}
 	if v != g.cache.dataVersion {
@@ -198,7 +199,7 @@ func (b *batchTx) alert(ctx context.Context, p *prepAlert) (quench.IngestResult,
 				st.lastSeen = at
 			}
 			if p.severity.Rank() > st.severity.Rank() {
-				st.severity = p.severity
+				st.severity, st.raised = p.severity, true
 			}
 			return res, st, nil
 		}
@@ -544,9 +545,29 @@ func (b *batchTx) scanOpen(ctx context.Context, q, integration string, args []an
 // statement updates up to chunkRows incidents, whatever their values: the
 // CASE branches carry them, and each ELSE gives PostgreSQL the type.
 func (b *batchTx) flushRepeats(ctx context.Context) error {
+	if b.db.dialect == DialectPostgres && len(b.dirty) > 1 {
+		n := len(b.dirty)
+		ids, counts, lastSeen, severities := make([]int64, n), make([]int64, n), make([]time.Time, n), make([]string, n)
+		for i, st := range b.dirty {
+			ids[i], counts[i], lastSeen[i], severities[i] = st.id, st.repeats, st.lastSeen, string(st.severity)
+		}
+		if _, err := b.ExecContext(ctx, `UPDATE incidents AS i SET alert_count = i.alert_count + u.n, last_seen_at = u.last_seen,
+			severity = u.severity
+			FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[]) AS u(id, n, last_seen, severity)
+			WHERE i.id = u.id`, ids, counts, lastSeen, severities); err != nil {
+			return fmt.Errorf("sqldb: count repeats: %w", err)
+		}
+		return nil
+	}
 	if !b.g.db.multiRow || len(b.dirty) == 1 {
 		for _, st := range b.dirty {
-			if _, err := b.stmt(ctx, stBumpIncident).ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
+			var err error
+			if st.raised {
+				_, err = b.stmt(ctx, stBumpIncident).ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id)
+			} else {
+				_, err = b.stmt(ctx, stBumpCount).ExecContext(ctx, st.repeats, st.lastSeen, st.id)
+			}
+			if err != nil {
 				return fmt.Errorf("sqldb: count repeats: %w", err)
 			}
 		}

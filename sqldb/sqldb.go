@@ -77,6 +77,10 @@ type DB struct {
 	multiRow bool
 
 	ingest *ingester
+	// lockHead and writeHead are begin's and commit's statements on the
+	// audit head, prepared once on SQLite, where parsing them costs more
+	// than running them. nil on PostgreSQL, whose driver caches them.
+	lockHead, writeHead *sql.Stmt
 
 	closeOnce sync.Once
 	closeErr  error
@@ -120,6 +124,15 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := db.migrate(ctx); err != nil {
 		db.closeDBs()
 		return nil, err
+	}
+	if db.dialect == DialectSQLite {
+		if db.lockHead, err = db.w.PrepareContext(ctx, sqlLockHead); err == nil {
+			db.writeHead, err = db.w.PrepareContext(ctx, sqlWriteHead)
+		}
+		if err != nil {
+			db.closeDBs()
+			return nil, fmt.Errorf("sqldb: prepare audit head: %w", err)
+		}
 	}
 	db.ingest, err = newIngester(ctx, db)
 	if err != nil {
@@ -199,6 +212,11 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeDBs() error {
+	for _, s := range []*sql.Stmt{db.lockHead, db.writeHead} {
+		if s != nil {
+			s.Close()
+		}
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -309,6 +327,13 @@ func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
 	return tx.commit(ctx)
 }
 
+// The audit head's statements: begin locks the row (and reads it), commit
+// writes the moved head back.
+const (
+	sqlLockHead  = `UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash`
+	sqlWriteHead = `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`
+)
+
 func (db *DB) begin(ctx context.Context) (*txn, error) {
 	sqltx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -318,8 +343,13 @@ func (db *DB) begin(ctx context.Context) (*txn, error) {
 		return nil, unavailable("begin", err)
 	}
 	tx := &txn{Tx: sqltx, db: db}
-	err = sqltx.QueryRowContext(ctx, `UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash`).
-		Scan(&tx.headSeq, &tx.headHash)
+	var row *sql.Row
+	if db.lockHead != nil {
+		row = sqltx.StmtContext(ctx, db.lockHead).QueryRowContext(ctx)
+	} else {
+		row = sqltx.QueryRowContext(ctx, sqlLockHead)
+	}
+	err = row.Scan(&tx.headSeq, &tx.headHash)
 	if err != nil {
 		sqltx.Rollback()
 		if ctx.Err() != nil {
@@ -332,8 +362,13 @@ func (db *DB) begin(ctx context.Context) (*txn, error) {
 
 func (tx *txn) commit(ctx context.Context) error {
 	if tx.dirty {
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`,
-			tx.headSeq, tx.headHash); err != nil {
+		var err error
+		if tx.db.writeHead != nil {
+			_, err = tx.StmtContext(ctx, tx.db.writeHead).ExecContext(ctx, tx.headSeq, tx.headHash)
+		} else {
+			_, err = tx.ExecContext(ctx, sqlWriteHead, tx.headSeq, tx.headHash)
+		}
+		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("sqldb: write audit head: %w", err)
 		}
