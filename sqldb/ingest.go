@@ -57,6 +57,9 @@ type ingester struct {
 	cache openCache
 	// dataVersion reads PRAGMA data_version (SQLite only).
 	dataVersion *sql.Stmt
+	// counts holds the multi-row count statements by row count (SQLite
+	// only).
+	counts map[int]*sql.Stmt
 }
 
 // Statements the writer prepares once.
@@ -107,6 +110,10 @@ func newIngester(ctx context.Context, db *DB) (*ingester, error) {
 			return nil, fmt.Errorf("sqldb: prepare ingest: %w", err)
 		}
 		g.dataVersion = s
+		if err := g.prepareCounts(ctx); err != nil {
+			g.closeStmts()
+			return nil, err
+		}
 	}
 	go g.run()
 	return g, nil
@@ -117,6 +124,9 @@ func (g *ingester) closeStmts() {
 		if s != nil {
 			s.Close()
 		}
+	}
+	for _, s := range g.counts {
+		s.Close()
 	}
 }
 

@@ -559,6 +559,9 @@ func (b *batchTx) flushRepeats(ctx context.Context) error {
 		}
 		return nil
 	}
+	if b.db.dialect == DialectSQLite && !b.g.db.multiRow {
+		return b.countRepeatsSQLite(ctx)
+	}
 	if !b.g.db.multiRow || len(b.dirty) == 1 {
 		for _, st := range b.dirty {
 			var err error
@@ -610,6 +613,77 @@ func (b *batchTx) flushRepeats(ctx context.Context) error {
 		if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("sqldb: count repeats: %w", err)
 		}
+	}
+	return nil
+}
+
+// countRows is the largest multi-row count statement on SQLite.
+const countRows = 256
+
+// countRepeatsSQLite writes repeats whose severity did not rise with
+// prepared statements of countRows rows, padded down to a few sizes: one
+// statement per few hundred incidents instead of one each, which is most
+// of the writer's work when a batch repeats many keys.
+func (b *batchTx) countRepeatsSQLite(ctx context.Context) error {
+	var plain []*openState
+	for _, st := range b.dirty {
+		if !st.raised {
+			plain = append(plain, st)
+			continue
+		}
+		if _, err := b.stmt(ctx, stBumpIncident).ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
+			return fmt.Errorf("sqldb: count repeats: %w", err)
+		}
+	}
+	for len(plain) > 0 {
+		if len(plain) < 4 {
+			for _, st := range plain {
+				if _, err := b.stmt(ctx, stBumpCount).ExecContext(ctx, st.repeats, st.lastSeen, st.id); err != nil {
+					return fmt.Errorf("sqldb: count repeats: %w", err)
+				}
+			}
+			return nil
+		}
+		// The largest size that the rows fill, so no statement is mostly
+		// padding.
+		rows := countRows
+		for rows > len(plain) {
+			rows /= 4
+		}
+		chunk := plain[:rows]
+		plain = plain[rows:]
+		stmt := b.g.counts[rows]
+		args := make([]any, 0, 3*rows)
+		for _, st := range chunk {
+			args = append(args, st.id, st.repeats, st.lastSeen)
+		}
+		if _, err := b.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("sqldb: count repeats: %w", err)
+		}
+	}
+	return nil
+}
+
+// prepareCounts prepares the count statements of 4, 16, 64 and countRows
+// rows; it runs before the writer starts, since a statement cannot be
+// prepared on SQLite's one writer connection while a batch holds it.
+func (g *ingester) prepareCounts(ctx context.Context) error {
+	g.counts = map[int]*sql.Stmt{}
+	for rows := 4; rows <= countRows; rows *= 4 {
+		var q strings.Builder
+		q.WriteString("WITH v(id, n, last_seen) AS (VALUES ")
+		for i := range rows {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		}
+		q.WriteString(") UPDATE incidents SET alert_count = alert_count + v.n, last_seen_at = v.last_seen FROM v WHERE incidents.id = v.id")
+		s, err := g.db.w.PrepareContext(ctx, q.String())
+		if err != nil {
+			return fmt.Errorf("sqldb: prepare count repeats: %w", err)
+		}
+		g.counts[rows] = s
 	}
 	return nil
 }
