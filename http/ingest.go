@@ -2,8 +2,10 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/quench-sh/quench"
@@ -156,7 +158,46 @@ func (s *Server) handleEnqueue(w http.ResponseWriter, r *http.Request) {
 	if len(results) == 1 && results[0].DedupKey != "" {
 		key = results[0].DedupKey
 	}
-	writeJSON(w, http.StatusAccepted, pagerDutyAnswer{Status: "success", Message: "Event processed", DedupKey: key})
+	writeAccepted(w, key)
+}
+
+// writeAccepted writes PagerDuty's 202 answer, the same bytes writeJSON
+// would, without an encoder per event.
+func writeAccepted(w http.ResponseWriter, dedupKey string) {
+	buf := make([]byte, 0, 96+len(dedupKey))
+	buf = append(buf, `{"status":"success","message":"Event processed"`...)
+	switch {
+	case dedupKey == "":
+		// omitted, as omitempty does
+	case isPlainJSON(dedupKey):
+		buf = append(buf, `,"dedup_key":"`...)
+		buf = append(buf, dedupKey...)
+		buf = append(buf, '"')
+	default:
+		k, _ := json.Marshal(dedupKey) // a string always encodes
+		buf = append(buf, `,"dedup_key":`...)
+		buf = append(buf, k...)
+	}
+	buf = append(buf, "}\n"...)
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(buf)))
+	w.WriteHeader(http.StatusAccepted)
+	_, _ = w.Write(buf)
+}
+
+// isPlainJSON reports whether s needs no escaping in a JSON string as
+// encoding/json writes it: printable ASCII other than the quote, the
+// backslash and the HTML characters it escapes.
+func isPlainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 // writePagerDutyError answers in PagerDuty's error shape with the status
