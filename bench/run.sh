@@ -137,6 +137,15 @@ phase() {
 	fi
 	"$work/loadgen" -label "$name" -duration "$duration" -keys "$keys" -resolved "$resolved" \
 		-sync-probe "$work" "$@" >"$work/$name.json"
+	if ! kill -0 "$pid" 2>/dev/null; then
+		log "the target (pid $pid) died during phase ($name); its log:"
+		tail -n 30 "$work"/quench-*.log "$work/alertmanager.log" >&2 2>/dev/null || true
+		exit 1
+	fi
+	if [[ $(jq -r .ok "$work/$name.json") == 0 ]]; then
+		log "phase ($name): no request succeeded: $(jq -c .errors,.error_samples "$work/$name.json")"
+		exit 1
+	fi
 	echo $(($(cpu_ticks "$pid") - before)) >"$work/$name.cpu"
 	awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" >"$work/$name.peak"
 	if [[ -n $prof ]]; then
