@@ -137,7 +137,7 @@ phase() {
 	fi
 	"$work/loadgen" -label "$name" -duration "$duration" -keys "$keys" -resolved "$resolved" \
 		-sync-probe "$work" "$@" >"$work/$name.json"
-	if ! kill -0 "$pid" 2>/dev/null; then
+	if [[ ! -e /proc/$pid/stat || $(awk '{print $3}' "/proc/$pid/stat") == Z ]]; then
 		log "the target (pid $pid) died during phase ($name); its log:"
 		tail -n 30 "$work"/quench-*.log "$work/alertmanager.log" >&2 2>/dev/null || true
 		exit 1
