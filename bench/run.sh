@@ -68,12 +68,25 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/quench-bench.XXXXXX")
 pids=()
 pgdb=""
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive() { [[ -e /proc/$1/stat && $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
 cleanup() {
-	local pid
+	local pid deadline
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
+	# A graceful stop gets 10 s; a server stuck in shutdown is killed, not
+	# left running after the bench.
+	deadline=$((SECONDS + 10))
 	for pid in "${pids[@]}"; do
+		while alive "$pid" && ((SECONDS < deadline)); do
+			sleep 0.1
+		done
+		if alive "$pid"; then
+			log "pid $pid ignored SIGTERM for 10 s; killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
 		wait "$pid" 2>/dev/null || true
 	done
 	if [[ -n $pgdb ]]; then
@@ -137,7 +150,7 @@ phase() {
 	fi
 	"$work/loadgen" -label "$name" -duration "$duration" -keys "$keys" -resolved "$resolved" \
 		-sync-probe "$work" "$@" >"$work/$name.json"
-	if [[ ! -e /proc/$pid/stat || $(awk '{print $3}' "/proc/$pid/stat") == Z ]]; then
+	if ! alive "$pid"; then
 		log "the target (pid $pid) died during phase ($name); its log:"
 		tail -n 30 "$work"/quench-*.log "$work/alertmanager.log" >&2 2>/dev/null || true
 		exit 1
