@@ -50,8 +50,66 @@ func (s *Server) ingestHandler(source string, parse func([]byte) ([]quench.Alert
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, summarize(results))
+		writeIngestResponse(w, summarize(results))
 	}
+}
+
+// writeIngestResponse writes what writeJSON writes for out, appending the
+// JSON by hand: a webhook's answer lists every alert, and encoding it by
+// reflection cost more than storing a repeat.
+func writeIngestResponse(w http.ResponseWriter, out ingestResponse) {
+	buf := make([]byte, 0, 64+len(out.Incidents)*8+len(out.Results)*64)
+	buf = append(buf, `{"alerts":`...)
+	buf = strconv.AppendInt(buf, int64(out.Alerts), 10)
+	buf = append(buf, `,"opened":`...)
+	buf = strconv.AppendInt(buf, int64(out.Opened), 10)
+	buf = append(buf, `,"incidents":[`...)
+	for i, id := range out.Incidents {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendInt(buf, id, 10)
+	}
+	buf = append(buf, `],"results":[`...)
+	for i, r := range out.Results {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '{')
+		if r.Incident != 0 {
+			buf = append(buf, `"incident":`...)
+			buf = strconv.AppendInt(buf, r.Incident, 10)
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"outcome":`...)
+		buf = appendJSONString(buf, string(r.Outcome))
+		buf = append(buf, `,"dedup_key":`...)
+		buf = appendJSONString(buf, r.DedupKey)
+		buf = append(buf, '}')
+	}
+	buf = append(buf, "]}\n"...)
+	writeRawJSON(w, http.StatusOK, buf)
+}
+
+// appendJSONString appends s as encoding/json writes a string.
+func appendJSONString(buf []byte, s string) []byte {
+	if isPlainJSON(s) {
+		buf = append(buf, '"')
+		buf = append(buf, s...)
+		return append(buf, '"')
+	}
+	b, _ := json.Marshal(s) // a string always encodes
+	return append(buf, b...)
+}
+
+// writeRawJSON writes an encoded JSON body with writeJSON's headers.
+func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
 }
 
 func summarize(results []quench.IngestResult) ingestResponse {
@@ -166,25 +224,12 @@ func (s *Server) handleEnqueue(w http.ResponseWriter, r *http.Request) {
 func writeAccepted(w http.ResponseWriter, dedupKey string) {
 	buf := make([]byte, 0, 96+len(dedupKey))
 	buf = append(buf, `{"status":"success","message":"Event processed"`...)
-	switch {
-	case dedupKey == "":
-		// omitted, as omitempty does
-	case isPlainJSON(dedupKey):
-		buf = append(buf, `,"dedup_key":"`...)
-		buf = append(buf, dedupKey...)
-		buf = append(buf, '"')
-	default:
-		k, _ := json.Marshal(dedupKey) // a string always encodes
+	if dedupKey != "" { // omitempty
 		buf = append(buf, `,"dedup_key":`...)
-		buf = append(buf, k...)
+		buf = appendJSONString(buf, dedupKey)
 	}
 	buf = append(buf, "}\n"...)
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(buf)))
-	w.WriteHeader(http.StatusAccepted)
-	_, _ = w.Write(buf)
+	writeRawJSON(w, http.StatusAccepted, buf)
 }
 
 // isPlainJSON reports whether s needs no escaping in a JSON string as
