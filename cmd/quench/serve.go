@@ -97,7 +97,7 @@ func (s *ServeCommand) Run(ctx context.Context) error {
 	}
 	s.Log.Info("quench serving", "url", s.Server.URL(), "runbooks", len(s.Pack.Runbooks), "db", s.DB.Dialect())
 	<-ctx.Done()
-	s.Log.Info("shutting down")
+	s.Log.Info("shutting down: finishing in-flight requests (Ctrl-C again to stop at once)")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return s.Close(shutdownCtx)
