@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quench-sh/quench/internal/proctest"
+
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/shell"
 )
@@ -183,42 +185,6 @@ func TestLocalRunHostileLabels(t *testing.T) {
 	}
 }
 
-func pidsIn(t *testing.T, out []byte) []int {
-	t.Helper()
-	var pids []int
-	for _, f := range strings.Fields(string(out)) {
-		if pid, err := strconv.Atoi(f); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// processGone reports whether pid has exited: no longer in /proc, or a
-// zombie waiting for an init that may never reap it.
-func processGone(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
-}
-
-func assertGone(t *testing.T, pids []int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for _, pid := range pids {
-		for !processGone(pid) {
-			if time.Now().After(deadline) {
-				t.Errorf("process %d still runs", pid)
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-}
-
 const spawnScript = `sleep 100 & echo $!; (sleep 100; echo never) & echo $!; sh -c 'sleep 100' & echo $!; sleep 100`
 
 func TestLocalRunTimeoutKillsProcessGroup(t *testing.T) {
@@ -226,11 +192,11 @@ func TestLocalRunTimeoutKillsProcessGroup(t *testing.T) {
 	if !res.TimedOut || res.Canceled || res.ExitCode != -1 {
 		t.Errorf("TimedOut %v Canceled %v ExitCode %d, want true false -1", res.TimedOut, res.Canceled, res.ExitCode)
 	}
-	pids := pidsIn(t, res.Output)
+	pids := proctest.PIDs(res.Output)
 	if len(pids) != 3 {
 		t.Fatalf("want 3 background pids in output, got %q", res.Output)
 	}
-	assertGone(t, pids)
+	proctest.AssertGone(t, pids)
 	if d := res.Duration(); d > 3*time.Second {
 		t.Errorf("run took %v after a 300ms timeout", d)
 	}
@@ -248,7 +214,7 @@ func TestLocalRunCancelKillsProcessGroup(t *testing.T) {
 		done <- res
 	}()
 	// Cancel once all three children are running.
-	for len(pidsIn(t, lw.Bytes())) < 3 {
+	for len(proctest.PIDs(lw.Bytes())) < 3 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
@@ -256,7 +222,7 @@ func TestLocalRunCancelKillsProcessGroup(t *testing.T) {
 	if !res.Canceled || res.TimedOut || res.ExitCode != -1 {
 		t.Errorf("Canceled %v TimedOut %v ExitCode %d, want true false -1", res.Canceled, res.TimedOut, res.ExitCode)
 	}
-	assertGone(t, pidsIn(t, res.Output))
+	proctest.AssertGone(t, proctest.PIDs(res.Output))
 }
 
 // A command that ignores SIGTERM is killed after the grace period.
@@ -269,7 +235,7 @@ func TestLocalRunIgnoredTermIsKilled(t *testing.T) {
 	if !res.TimedOut || res.ExitCode != -1 {
 		t.Errorf("TimedOut %v ExitCode %d, want true -1", res.TimedOut, res.ExitCode)
 	}
-	assertGone(t, pidsIn(t, res.Output))
+	proctest.AssertGone(t, proctest.PIDs(res.Output))
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("run took %v with a 200ms timeout and 300ms grace", d)
 	}
@@ -282,7 +248,7 @@ func TestLocalRunStopsLeftoverProcesses(t *testing.T) {
 	if res.ExitCode != 4 || res.TimedOut || res.Canceled {
 		t.Errorf("ExitCode %d TimedOut %v Canceled %v, want 4 false false", res.ExitCode, res.TimedOut, res.Canceled)
 	}
-	assertGone(t, pidsIn(t, res.Output))
+	proctest.AssertGone(t, proctest.PIDs(res.Output))
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("run took %v", d)
 	}

@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quench-sh/quench/internal/proctest"
+
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/shell"
 	qssh "github.com/quench-sh/quench/ssh"
@@ -380,11 +382,11 @@ func TestRunTimeoutKillsRemoteProcesses(t *testing.T) {
 			if !res.TimedOut || res.Canceled || res.ExitCode != -1 {
 				t.Errorf("TimedOut %v Canceled %v ExitCode %d, want true false -1", res.TimedOut, res.Canceled, res.ExitCode)
 			}
-			pids := pidsIn(res.Output)
+			pids := proctest.PIDs(res.Output)
 			if len(pids) != 2 {
 				t.Fatalf("want 2 pids in the output, got %q", res.Output)
 			}
-			assertGone(t, pids)
+			proctest.AssertGone(t, pids)
 			if d := res.Duration(); d > 5*time.Second {
 				t.Errorf("run took %v", d)
 			}
@@ -404,7 +406,7 @@ func TestRunCancelKillsRemoteProcesses(t *testing.T) {
 		}
 		done <- res
 	}()
-	for len(pidsIn(live.Bytes())) < 2 {
+	for len(proctest.PIDs(live.Bytes())) < 2 {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
@@ -412,7 +414,7 @@ func TestRunCancelKillsRemoteProcesses(t *testing.T) {
 	if !res.Canceled || res.ExitCode != -1 {
 		t.Errorf("Canceled %v ExitCode %d, want true -1", res.Canceled, res.ExitCode)
 	}
-	assertGone(t, pidsIn(res.Output))
+	proctest.AssertGone(t, proctest.PIDs(res.Output))
 }
 
 // What a script leaves running when it exits is stopped with it.
@@ -422,7 +424,7 @@ func TestRunStopsLeftoverProcesses(t *testing.T) {
 	if res.ExitCode != 5 {
 		t.Errorf("exit %d, want 5", res.ExitCode)
 	}
-	assertGone(t, pidsIn(res.Output))
+	proctest.AssertGone(t, proctest.PIDs(res.Output))
 }
 
 func TestRunRefusesUnknownHostKey(t *testing.T) {
@@ -512,42 +514,6 @@ func TestRunRefusesBadSpec(t *testing.T) {
 	_, err := r.Run(context.Background(), shell.Spec{Script: "true", Env: map[string]string{"A B": "x"}}, nil)
 	if quench.ErrorCode(err) != quench.EINVALID {
 		t.Errorf("err = %v, want %s", err, quench.EINVALID)
-	}
-}
-
-func pidsIn(out []byte) []int {
-	var pids []int
-	for _, f := range strings.Fields(string(out)) {
-		if pid, err := strconv.Atoi(f); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// processGone reports whether pid has exited: no longer in /proc, or a
-// zombie waiting for an init that may never reap it. The server runs on
-// this machine, so its processes are visible here.
-func processGone(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
-}
-
-func assertGone(t *testing.T, pids []int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for _, pid := range pids {
-		for !processGone(pid) {
-			if time.Now().After(deadline) {
-				t.Errorf("remote process %d still runs", pid)
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
 	}
 }
 
