@@ -72,14 +72,24 @@ type RunStepRequest struct {
 // errNoRunner answers the step routes of a server built without a runner.
 var errNoRunner = quench.Errorf(quench.EUNAVAILABLE, "step runner not configured")
 
-func (s *Server) handleListSteps(w http.ResponseWriter, r *http.Request) {
+// stepIncident is the start of every step route: it answers 503 when the
+// server has no runner and 400 for a bad incident id, else returns the id.
+func (s *Server) stepIncident(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	if s.Steps == nil {
 		s.writeError(w, r, errNoRunner)
-		return
+		return 0, false
 	}
 	id, err := incidentID(r)
 	if err != nil {
 		s.writeError(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) handleListSteps(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.stepIncident(w, r)
+	if !ok {
 		return
 	}
 	states, err := s.Steps.IncidentSteps(r.Context(), id)
@@ -132,13 +142,8 @@ func (s *Server) readRunRequest(w http.ResponseWriter, r *http.Request) (RunStep
 // comes as server-sent events (output…, then done or error); a refusal
 // before any output is still a plain JSON error with its status.
 func (s *Server) handleRunStep(w http.ResponseWriter, r *http.Request) {
-	if s.Steps == nil {
-		s.writeError(w, r, errNoRunner)
-		return
-	}
-	id, err := incidentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	id, ok := s.stepIncident(w, r)
+	if !ok {
 		return
 	}
 	name := r.PathValue("name")
@@ -241,13 +246,8 @@ type streamError struct {
 // a heartbeat comment while nothing happens. The headers go out at once:
 // once the client has them, the subscription is in place.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
-	if s.Steps == nil {
-		s.writeError(w, r, errNoRunner)
-		return
-	}
-	id, err := incidentID(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	id, ok := s.stepIncident(w, r)
+	if !ok {
 		return
 	}
 	if _, err := s.Incidents.FindIncident(r.Context(), id); err != nil {
