@@ -204,7 +204,7 @@ func TestLocalRunTimeoutKillsProcessGroup(t *testing.T) {
 
 func TestLocalRunCancelKillsProcessGroup(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	lw := &lockedBuffer{}
+	lw := &proctest.Buffer{}
 	done := make(chan shell.Result)
 	go func() {
 		res, err := shell.Local{}.Run(ctx, shell.Spec{Script: spawnScript}, lw)
@@ -304,7 +304,7 @@ func TestLocalRunDefaultOutputLimit(t *testing.T) {
 // A secret printed in two pieces, with a pause between them, is scrubbed
 // from both the stored and the live output.
 func TestLocalRunScrubsSecretsSplitAcrossWrites(t *testing.T) {
-	var live lockedBuffer
+	var live proctest.Buffer
 	res, err := shell.Local{}.Run(context.Background(), shell.Spec{
 		Script:  `printf 'token=hunt'; sleep 0.2; printf 'er2 db=%s\n' "$DB_PASSWORD"; echo hunter2 >&2`,
 		Env:     map[string]string{"DB_PASSWORD": "s3cr3t'pw"},
@@ -423,25 +423,6 @@ func TestLocalRunConcurrent(t *testing.T) {
 		t.Errorf("%d file descriptors open before, %d after", before, after)
 	}
 }
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
-func (b *lockedBuffer) String() string { return string(b.Bytes()) }
 
 type failingWriter struct{}
 

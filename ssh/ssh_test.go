@@ -1,7 +1,6 @@
 package ssh_test
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -19,7 +18,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +39,7 @@ type sshd struct {
 	dir      string
 	hostKeys []ssh.PublicKey
 	keyFile  string // the client's private key, authorized on the server
-	log      *lockedBuffer
+	log      *proctest.Buffer
 }
 
 func skipOrFail(t *testing.T, format string, args ...any) {
@@ -122,7 +120,7 @@ func startSSHD(t *testing.T, hostKeys ...crypto.Signer) *sshd {
 	if len(hostKeys) == 0 {
 		hostKeys = []crypto.Signer{newEd25519(t)}
 	}
-	s := &sshd{user: u.Username, dir: t.TempDir(), log: &lockedBuffer{}}
+	s := &sshd{user: u.Username, dir: t.TempDir(), log: &proctest.Buffer{}}
 	var config strings.Builder
 	for i, k := range hostKeys {
 		path := filepath.Join(s.dir, "host_key_"+strconv.Itoa(i))
@@ -252,7 +250,7 @@ func run(t *testing.T, r *qssh.Runner, spec shell.Spec) shell.Result {
 
 func TestRunCommand(t *testing.T) {
 	s := startSSHD(t)
-	var live lockedBuffer
+	var live proctest.Buffer
 	res, err := s.runner(t).Run(context.Background(), shell.Spec{
 		Script: "echo out1; echo err1 >&2; echo out2; id -un",
 	}, &live)
@@ -397,7 +395,7 @@ func TestRunTimeoutKillsRemoteProcesses(t *testing.T) {
 func TestRunCancelKillsRemoteProcesses(t *testing.T) {
 	s := startSSHD(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var live lockedBuffer
+	var live proctest.Buffer
 	done := make(chan shell.Result)
 	go func() {
 		res, err := s.runner(t).Run(ctx, shell.Spec{Script: spawnScript}, &live)
@@ -516,22 +514,3 @@ func TestRunRefusesBadSpec(t *testing.T) {
 		t.Errorf("err = %v, want %s", err, quench.EINVALID)
 	}
 }
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
-}
-
-func (b *lockedBuffer) String() string { return string(b.Bytes()) }

@@ -1,6 +1,6 @@
-// Package proctest helps tests prove that processes a runner started are
-// gone: the local runner and the SSH runner both promise to kill a step's
-// whole process group, and their tests check it the same way.
+// Package proctest holds what the local and the SSH runner's tests share:
+// proof that a step's whole process group is gone after a kill, and a
+// buffer for live output written from the runner's goroutines.
 package proctest
 
 import (
@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,3 +50,27 @@ func AssertGone(t testing.TB, pids []int) {
 		}
 	}
 }
+
+// Buffer collects what a runner writes from its own goroutines (live
+// output) while the test reads it: a bytes.Buffer behind a mutex.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Bytes returns a copy of what was written so far.
+func (b *Buffer) Bytes() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Clone(b.buf.Bytes())
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string { return string(b.Bytes()) }
