@@ -90,6 +90,23 @@ func ClassifyEach(script string) ([]Command, error) {
 	return cmds, nil
 }
 
+// Options tune a classification to the configuration a step runs under.
+// The zero value is the default every caller without a configuration
+// uses (the linter on a pack alone).
+type Options struct {
+	// OperatorVars names the variables the operator gives every step
+	// (the config's env and secrets). Their values are the operator's:
+	// trusted not to start with a dash or to carry code, so they may
+	// stand where an option could be read ("$API_URL/healthz",
+	// -U "$DB_USER"). They are never a command name. Names that follow
+	// the naming rule of OperatorVar are trusted without being listed.
+	OperatorVars []string
+}
+
+func newClassifier(src string, opts Options) *classifier {
+	return &classifier{src: src, opts: opts}
+}
+
 // classify parses a script and classifies its commands in source order.
 func classify(script string) ([]entry, error) {
 	if len(script) > MaxScript {
@@ -99,7 +116,7 @@ func classify(script string) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &classifier{src: script}
+	c := newClassifier(script, Options{})
 	c.file(f)
 	sort.SliceStable(c.out, func(i, j int) bool { return c.out[i].offset < c.out[j].offset })
 	return c.out, nil
@@ -163,6 +180,7 @@ type entry struct {
 // command text, the functions the script defines, and the results.
 type classifier struct {
 	src   string
+	opts  Options
 	funcs map[string]bool
 	depth int
 	out   []entry

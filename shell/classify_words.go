@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -26,6 +27,8 @@ type word struct {
 	// expansion of a value an alert can control, or a glob. As an option's
 	// value it shifts the words after it.
 	split bool
+	// brace is set for a word that came out of a brace expansion.
+	brace bool
 }
 
 // word evaluates a word of the script.
@@ -449,4 +452,36 @@ func words(ws []word) string {
 		parts[i] = w.show()
 	}
 	return strings.Join(parts, " ")
+}
+
+// maxBraceWords bounds what one word may brace-expand to; more is unknown.
+const maxBraceWords = 256
+
+// fields evaluates a word into the words the command will see after
+// brace expansion: find . -{delete,print} is find . -delete -print. A
+// word expanding to more than maxBraceWords words is one dynamic word.
+func (c *classifier) fields(w *syntax.Word) []word {
+	cp := &syntax.Word{Parts: make([]syntax.WordPart, len(w.Parts))}
+	for i, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok {
+			l2 := *l
+			p = &l2
+		}
+		cp.Parts[i] = p
+	}
+	if !syntax.SplitBraces(cp) {
+		return []word{c.word(w)}
+	}
+	src := c.text(w.Pos(), w.End())
+	var out []word
+	for bw, err := range expand.BracesSeq(nil, cp) {
+		if err != nil || len(out) == maxBraceWords {
+			return []word{{src: clip(src, maxShown), val: dynMark, dyn: true, inject: true, split: true, brace: true}}
+		}
+		v := evalWord(bw)
+		v.src = clip(src, maxShown)
+		v.brace = true
+		out = append(out, v)
+	}
+	return out
 }
