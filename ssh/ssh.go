@@ -41,6 +41,10 @@ type Runner struct {
 	// KillGrace is how long the remote command has between SIGTERM and
 	// SIGKILL once it must stop; 0 means shell.DefaultKillGrace.
 	KillGrace time.Duration
+
+	// after starts a run's timeout; nil means time.NewTimer. Tests set it
+	// (export_test.go) to fire the timeout at a moment they choose.
+	after func(time.Duration) (<-chan time.Time, func() bool)
 }
 
 var _ shell.Runner = (*Runner)(nil)
@@ -91,8 +95,8 @@ func (r *Runner) Run(ctx context.Context, spec shell.Spec, live io.Writer) (shel
 	sess.Stdout = out
 	sess.Stderr = out
 
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
+	expired, stopTimer := r.startTimeout(timeout)
+	defer stopTimer()
 	if err := sess.Start(remoteCommand(grace)); err != nil {
 		return shell.Result{}, quench.Errorf(quench.EUNAVAILABLE, "ssh target %s: start command: %v", r.Target.Name, err)
 	}
@@ -110,7 +114,7 @@ func (r *Runner) Run(ctx context.Context, spec shell.Spec, live io.Writer) (shel
 	case err = <-done:
 	case <-ctx.Done():
 		res.Canceled = true
-	case <-timer.C:
+	case <-expired:
 		res.TimedOut = true
 	}
 	if res.Canceled || res.TimedOut {
@@ -126,6 +130,16 @@ func (r *Runner) Run(ctx context.Context, spec shell.Spec, live io.Writer) (shel
 		return shell.Result{}, quench.Errorf(quench.EUNAVAILABLE, "ssh target %s: %v", r.Target.Name, err)
 	}
 	return res, nil
+}
+
+// startTimeout returns a channel that receives once timeout has passed,
+// and a function that stops it.
+func (r *Runner) startTimeout(timeout time.Duration) (<-chan time.Time, func() bool) {
+	if r.after != nil {
+		return r.after(timeout)
+	}
+	t := time.NewTimer(timeout)
+	return t.C, t.Stop
 }
 
 // stop ends a remote command: closing stdin makes the remote watcher stop
