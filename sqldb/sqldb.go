@@ -54,11 +54,18 @@ type Config struct {
 	// it over decides when it is over. The timeline says the source
 	// resolved. False (the default) resolves it, as PagerDuty does.
 	KeepAcknowledgedOpen bool
+	// MustExist refuses to create a store: Open fails with ENOTFOUND when
+	// the SQLite file is missing or the PostgreSQL database has no quench
+	// schema. Commands other than serve set it, so one run in the wrong
+	// directory does not leave an empty database behind.
+	MustExist bool
 }
 
 // DB is an open store. It is safe for concurrent use.
 type DB struct {
 	dialect string
+	// path is the SQLite file; "" on PostgreSQL.
+	path string
 	// w takes every write. On SQLite it is a single connection (SQLite
 	// allows one writer; queuing in Go is cheaper than SQLITE_BUSY retries);
 	// on PostgreSQL it is the same pool as r.
@@ -104,17 +111,32 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			if cfg.DataDir == "" {
 				return nil, quench.Errorf(quench.EINVALID, "sqldb: no DSN and no data directory")
 			}
-			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-				return nil, fmt.Errorf("sqldb: data directory: %w", err)
-			}
 			path = filepath.Join(cfg.DataDir, "quench.db")
+			if !cfg.MustExist {
+				if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+					return nil, quench.Errorf(quench.EUNAVAILABLE, "cannot create the data directory %s: %v; create it yourself or pass another --data", cfg.DataDir, errors.Unwrap(err))
+				}
+			}
 		}
 		if path == "" {
 			return nil, quench.Errorf(quench.EINVALID, "sqldb: DSN %q names no file", cfg.DSN)
 		}
+		if cfg.MustExist {
+			if err := checkSQLiteExists(path); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkSQLiteWritable(path); err != nil {
+			return nil, err
+		}
 		err = db.openSQLite(ctx, path)
 	case strings.HasPrefix(cfg.DSN, "postgres://") || strings.HasPrefix(cfg.DSN, "postgresql://"):
 		err = db.openPostgres(ctx, cfg.DSN)
+		if err == nil && cfg.MustExist {
+			if err = checkPostgresInitialised(ctx, db.w); err != nil {
+				db.closeDBs()
+			}
+		}
 	default:
 		return nil, quench.Errorf(quench.EINVALID, "sqldb: DSN must be empty, sqlite:PATH or postgres://…")
 	}
@@ -144,6 +166,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 
 func (db *DB) openSQLite(ctx context.Context, path string) error {
 	db.dialect = DialectSQLite
+	db.path = path
 	// Times bind as integer microseconds and TIMESTAMP columns read back as
 	// time.Time; busy_timeout covers other processes (the CLI creating a
 	// token while the server runs).

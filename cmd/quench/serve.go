@@ -144,7 +144,7 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	srv.ChangeControl = sqldb.NewChangeControlService(s.DB)
 	srv.Runbooks = &markdown.RunbookService{Pack: pack}
 	srv.Router = router
-	srv.Ready = s.DB.Ping
+	srv.Ready = s.DB.Ready
 	srv.Logger = s.Log
 	srv.Now = s.Now
 	srv.Registry = reg
