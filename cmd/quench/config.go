@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -37,6 +36,10 @@ type Config struct {
 	// Secrets are given to every step like Env, and their values are
 	// scrubbed from all output before it is stored, shown or logged.
 	Secrets map[string]string `yaml:"secrets"`
+
+	// source is where the file's keys are, for Validate's errors; nil
+	// when the config came from no file.
+	source *configSource
 }
 
 // IncidentsConfig says how alerts change incidents.
@@ -86,7 +89,9 @@ func DefaultConfig() Config {
 // LoadConfig reads a YAML file over the defaults. Unknown keys are errors
 // with file:line; ${NAME} in string values is replaced by the environment
 // variable NAME, and a missing variable is an error, so a secret never ends
-// up silently empty.
+// up silently empty. A file with no content (or only comments) leaves the
+// defaults. LoadConfig does not Validate: flags may still change the
+// result, so the caller validates what it will use.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
 	src, err := os.ReadFile(path)
@@ -97,23 +102,21 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 }
 
 func parseConfig(path string, src []byte, c *Config, getenv func(string) string) error {
+	source, empty, err := scanConfig(path, src)
+	if err != nil {
+		return err
+	}
+	c.source = source
+	if empty {
+		return nil
+	}
 	if err := yaml.UnmarshalWithOptions(src, c, yaml.Strict()); err != nil {
-		return yamlError(path, err)
+		return yamlError(path, source, err)
 	}
 	if err := expandEnv(reflect.ValueOf(c).Elem(), getenv); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return c.Validate()
-}
-
-// yamlError turns a YAML decoding error into "path:line: message".
-func yamlError(path string, err error) error {
-	var ye yaml.Error
-	if errors.As(err, &ye) && ye.GetToken() != nil {
-		msg := ye.GetMessage()
-		return fmt.Errorf("%s:%d: %s", path, ye.GetToken().Position.Line, msg)
-	}
-	return fmt.Errorf("%s: %w", path, err)
+	return nil
 }
 
 // envRef matches ${NAME} and ${NAME:-default}.
@@ -146,6 +149,9 @@ func expandEnv(v reflect.Value, getenv func(string) string) error {
 		v.SetString(out)
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
+			if !v.Type().Field(i).IsExported() {
+				continue
+			}
 			if err := expandEnv(v.Field(i), getenv); err != nil {
 				return err
 			}
@@ -168,35 +174,42 @@ func expandEnv(v reflect.Value, getenv func(string) string) error {
 	return nil
 }
 
-// Validate checks values that parse but make no sense.
+// Validate checks values that parse but make no sense. Errors name the
+// key, and its file:line when it came from a config file.
 func (c *Config) Validate() error {
+	return c.source.locate(c.validate())
+}
+
+// validate reports the first bad value as a fieldError (fieldErrorf), so
+// Validate can say where it is.
+func (c *Config) validate() error {
 	if c.Listen == "" {
-		return errors.New("config: listen must not be empty")
+		return fieldErrorf("listen", "must not be empty (an address such as 127.0.0.1:8080)")
 	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.HasPrefix(c.DB, "sqlite:") {
-		return fmt.Errorf("config: db %q: want a postgres:// URL, sqlite:PATH, or nothing for the embedded SQLite", redactDSN(c.DB))
+		return fieldErrorf("db", "%q: want a postgres:// URL, sqlite:PATH, or nothing for the embedded SQLite", redactDSN(c.DB))
 	}
 	if _, err := parseLevel(c.Log.Level); err != nil {
-		return err
+		return fieldErrorf("log.level", "%q: want debug, info, warn or error", c.Log.Level)
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
-		return fmt.Errorf("config: log.format %q: want text or json", c.Log.Format)
+		return fieldErrorf("log.format", "%q: want text or json", c.Log.Format)
 	}
 	if c.Diagnosis.Workers < 1 || c.Diagnosis.Workers > 256 {
-		return fmt.Errorf("config: diagnosis.workers %d: want 1 to 256", c.Diagnosis.Workers)
+		return fieldErrorf("diagnosis.workers", "%d: want 1 to 256", c.Diagnosis.Workers)
 	}
 	if c.Diagnosis.Timeout <= 0 {
-		return fmt.Errorf("config: diagnosis.timeout must be positive")
+		return fieldErrorf("diagnosis.timeout", "must be positive")
 	}
 	if c.Diagnosis.MaxOutput < 1024 {
-		return fmt.Errorf("config: diagnosis.max_output %d: want at least 1024 bytes", c.Diagnosis.MaxOutput)
+		return fieldErrorf("diagnosis.max_output", "%d: want at least 1024 bytes", c.Diagnosis.MaxOutput)
 	}
 	for name, t := range c.Targets {
 		if name == "local" && t.SSH != nil {
-			return errors.New(`config: targets.local is the local machine and cannot be an SSH target`)
+			return fieldErrorf("targets.local", "is the local machine and cannot be an SSH target")
 		}
 		if t.SSH != nil && (t.SSH.Addr == "" || t.SSH.User == "" || t.SSH.KeyFile == "" || t.SSH.KnownHosts == "") {
-			return fmt.Errorf("config: targets.%s.ssh needs addr, user, key_file and known_hosts", name)
+			return fieldErrorf("targets."+name+".ssh", "needs addr, user, key_file and known_hosts")
 		}
 	}
 	return nil

@@ -27,27 +27,57 @@ func TestLoadConfigErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name, yaml, want string
 	}{
-		{"unknown top-level key", "listen: :1\nlisten_addr: :2\n", "quench.yaml:2:"},
-		{"unknown nested key", "log:\n  level: info\n  colour: true\n", "quench.yaml:3:"},
-		{"wrong type", "diagnosis:\n  workers: many\n", "quench.yaml:2:"},
+		{"unknown top-level key", "listen: :1\nlisten_addr: :2\n", `quench.yaml:2: unknown field "listen_addr"`},
+		{"unknown nested key", "log:\n  level: info\n  colour: true\n", `quench.yaml:3: unknown field "colour"`},
+		{"wrong type", "diagnosis:\n  workers: many\n", `quench.yaml:2: diagnosis.workers: want a whole number, got text "many"`},
+		{"scalar for a mapping", "diagnosis: 5\n", `quench.yaml:1: diagnosis: want a mapping of keys to values, got a number "5"`},
+		{"number for a duration", "diagnosis:\n  timeout: 5\n", `quench.yaml:2: diagnosis.timeout: want a duration such as 30s, 5m or 2h, got a number "5"`},
 		{"bad duration", "diagnosis:\n  timeout: soon\n", `invalid duration "soon"`},
-		{"bad level", "log:\n  level: loud\n", `log.level "loud"`},
-		{"bad db", "db: mysql://x\n", `want a postgres:// URL`},
+		{"bad level", "log:\n  level: loud\n", `quench.yaml:2: log.level: "loud": want debug, info, warn or error`},
+		{"bad db", "db: mysql://x\n", `quench.yaml:1: db: "mysql://x": want a postgres:// URL`},
 		{"missing env", "secrets:\n  TOKEN: ${QUENCH_TEST_UNSET_VAR}\n", "QUENCH_TEST_UNSET_VAR is not set"},
-		{"incomplete ssh target", "targets:\n  db:\n    ssh:\n      addr: h:22\n", "targets.db.ssh needs"},
-		{"local as ssh", "targets:\n  local:\n    ssh:\n      addr: h:22\n", "targets.local"},
-		{"zero workers", "diagnosis:\n  workers: 0\n", "diagnosis.workers 0"},
+		{"incomplete ssh target", "targets:\n  db:\n    ssh:\n      addr: h:22\n", "quench.yaml:3: targets.db.ssh: needs addr, user, key_file and known_hosts"},
+		{"local as ssh", "targets:\n  local:\n    ssh:\n      addr: h:22\n", "quench.yaml:2: targets.local: is the local machine"},
+		{"zero workers", "diagnosis:\n  workers: 0\n", "quench.yaml:2: diagnosis.workers: 0: want 1 to 256"},
+		{"empty listen", "# comment\nlisten: \"\"\n", "quench.yaml:2: listen: must not be empty"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "quench.yaml")
 			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := LoadConfig(path, func(string) string { return "" })
+			cfg, err := LoadConfig(path, func(string) string { return "" })
+			if err == nil {
+				err = cfg.Validate()
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("LoadConfig(%q) error = %v, want it to contain %q", tt.yaml, err, tt.want)
 			}
+			if err != nil && (strings.Contains(err.Error(), "Go struct") || strings.Contains(err.Error(), "Config.")) {
+				t.Errorf("error names Go types: %v", err)
+			}
 		})
+	}
+}
+
+// A config with nothing in it, or only comments, is the defaults.
+func TestLoadConfigEmpty(t *testing.T) {
+	for _, src := range []string{"", "\n\n", "# nothing here yet\n# listen: 0.0.0.0:8080\n", "---\n"} {
+		path := filepath.Join(t.TempDir(), "quench.yaml")
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := LoadConfig(path, func(string) string { return "" })
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			t.Errorf("LoadConfig(%q): %v", src, err)
+			continue
+		}
+		if def := DefaultConfig(); cfg.Listen != def.Listen || cfg.Data != def.Data || cfg.Diagnosis.Workers != def.Diagnosis.Workers {
+			t.Errorf("LoadConfig(%q) = %+v, want the defaults", src, cfg)
+		}
 	}
 }
 
