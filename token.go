@@ -66,6 +66,8 @@ type TokenService interface {
 	Authenticate(ctx context.Context, secret string) (*Token, error)
 	// FindTokens lists tokens, active and revoked.
 	FindTokens(ctx context.Context) ([]*Token, error)
-	// RevokeToken returns ENOTFOUND when no active token has that name.
-	RevokeToken(ctx context.Context, name string) error
+	// RevokeToken revokes the active token called name and audits actor
+	// (the token name of the person revoking, or "cli:USER") as who did
+	// it. ENOTFOUND when no active token has that name.
+	RevokeToken(ctx context.Context, name, actor string) error
 }

@@ -129,7 +129,7 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.Tokens.RevokeToken(r.Context(), name); err != nil {
+	if err := s.Tokens.RevokeToken(r.Context(), name, caller.Name); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -292,6 +292,13 @@ func TestRevokedTokenIsRefused(t *testing.T) {
 	if got := e.do("DELETE", "/api/v1/tokens/short-lived", e.secrets[quench.RoleAdmin], "", nil); got.status != 204 {
 		t.Fatalf("revoke: %s", got)
 	}
+	entries, err := e.srv.Audit.FindAuditEntries(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := entries[len(entries)-1]; last.Action != "token.revoke" || last.Actor != "test-admin" {
+		t.Errorf("last audit entry %s by %q, want token.revoke by the admin who revoked, test-admin", last.Action, last.Actor)
+	}
 	if got := e.do("GET", "/api/v1/incidents", secret, "", nil); got.status != 401 || got.errorMessage() != "invalid token" {
 		t.Fatalf("after revoke: %s", got)
 	}
@@ -332,7 +339,7 @@ func TestIngestTokenCache(t *testing.T) {
 	if got := post(behind); got != 200 {
 		t.Fatalf("first use: %d", got)
 	}
-	if err := e.srv.Tokens.RevokeToken(ctx, "cached"); err != nil {
+	if err := e.srv.Tokens.RevokeToken(ctx, "cached", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if got := post(behind); got != 200 {
@@ -360,7 +367,7 @@ func TestIngestTokenCache(t *testing.T) {
 	if got := e.do("GET", "/api/v1/incidents", person, "", nil); got.status != 200 {
 		t.Fatalf("viewer: %s", got)
 	}
-	if err := e.srv.Tokens.RevokeToken(ctx, "person"); err != nil {
+	if err := e.srv.Tokens.RevokeToken(ctx, "person", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.do("GET", "/api/v1/incidents", person, "", nil); got.status != 401 {

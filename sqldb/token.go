@@ -158,7 +158,7 @@ func (s *TokenService) FindTokens(ctx context.Context) ([]*quench.Token, error) 
 
 // RevokeToken revokes the active token with that name; ENOTFOUND when there
 // is none. The name can then be given to a new token.
-func (s *TokenService) RevokeToken(ctx context.Context, name string) error {
+func (s *TokenService) RevokeToken(ctx context.Context, name, actor string) error {
 	now := utc(s.db.now())
 	return s.db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL`, now, name)
@@ -170,7 +170,7 @@ func (s *TokenService) RevokeToken(ctx context.Context, name string) error {
 		} else if n == 0 {
 			return quench.Errorf(quench.ENOTFOUND, "no active token named %q", name)
 		}
-		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: "system", Action: "token.revoke", Subject: "token/" + name})
+		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: "token.revoke", Subject: "token/" + name})
 		return err
 	})
 }

@@ -72,13 +72,13 @@ func TestTokens(t *testing.T) {
 			wantCode(t, err, quench.EINVALID, "")
 		}
 
-		if err := s.RevokeToken(ctx, "alice"); err != nil {
+		if err := s.RevokeToken(ctx, "alice", "admin-bob"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.Authenticate(ctx, admSecret)
 		wantCode(t, err, quench.EUNAUTHORIZED, "revoked")
-		wantCode(t, s.RevokeToken(ctx, "alice"), quench.ENOTFOUND, "alice")
-		wantCode(t, s.RevokeToken(ctx, "nobody"), quench.ENOTFOUND, "nobody")
+		wantCode(t, s.RevokeToken(ctx, "alice", "admin-bob"), quench.ENOTFOUND, "alice")
+		wantCode(t, s.RevokeToken(ctx, "nobody", "admin-bob"), quench.ENOTFOUND, "nobody")
 
 		// The name is free again; the old secret stays dead.
 		_, again, err := s.CreateToken(ctx, "alice", quench.RoleOwner)
@@ -95,6 +95,9 @@ func TestTokens(t *testing.T) {
 		var actions []string
 		for _, e := range must[[]*quench.AuditEntry](t)(sqldb.NewAuditService(db).FindAuditEntries(ctx, 0, 0)) {
 			actions = append(actions, e.Action+" "+e.Subject)
+			if e.Action == "token.revoke" && e.Actor != "admin-bob" {
+				t.Errorf("token.revoke audited as %q, want the revoking person admin-bob", e.Actor)
+			}
 		}
 		if strings.Join(actions, ",") != "token.create token/alertmanager-prod,token.create token/alice,token.revoke token/alice,token.create token/alice" {
 			t.Errorf("audit %v", actions)

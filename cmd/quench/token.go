@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/user"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,22 +16,56 @@ import (
 )
 
 // storeFlags name the database a command opens directly, server running or not.
+// storeFlags are how a command that works on the database directly finds
+// the server's store: the same --config file the server reads, or --data /
+// --db, flags overriding the file as they do for serve.
 type storeFlags struct {
-	data string
-	db   string
+	config string
+	data   string
+	db     string
 }
 
 func (f *storeFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.data, "data", "./quench-data", "data directory of the embedded SQLite database")
+	def := DefaultConfig()
+	cmd.Flags().StringVar(&f.config, "config", "", "the server's YAML config file: its data and db settings name the store")
+	cmd.Flags().StringVar(&f.data, "data", def.Data, "data directory of the embedded SQLite database")
 	cmd.Flags().StringVar(&f.db, "db", "", "PostgreSQL URL (postgres://…) instead of the embedded SQLite")
 }
 
+// open opens the existing store; it never creates one, so a command run in
+// the wrong directory says where it looked instead of leaving an empty
+// database behind.
 func (f *storeFlags) open(cmd *cobra.Command) (*sqldb.DB, error) {
-	db, err := sqldb.Open(cmd.Context(), sqldb.Config{DSN: f.db, DataDir: f.data, Now: time.Now})
+	cfg := DefaultConfig()
+	if f.config != "" {
+		var err error
+		if cfg, err = LoadConfig(f.config, os.Getenv); err != nil {
+			return nil, err
+		}
+	}
+	if cmd.Flags().Changed("data") {
+		cfg.Data = f.data
+	}
+	if cmd.Flags().Changed("db") {
+		cfg.DB = f.db
+	}
+	db, err := sqldb.Open(cmd.Context(), sqldb.Config{DSN: cfg.DB, DataDir: cfg.Data, Now: time.Now, MustExist: true})
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database: %s", describeStoreError(err))
 	}
 	return db, nil
+}
+
+// describeStoreError keeps a store error's own message when it has one a
+// person can act on, and the cause otherwise.
+func describeStoreError(err error) string {
+	if quench.ErrorCode(err) == quench.EINTERNAL {
+		return err.Error()
+	}
+	if msg := quench.ErrorMessage(err); msg != "database unavailable" {
+		return msg
+	}
+	return err.Error()
 }
 
 func newTokenCommand() *cobra.Command {
@@ -127,7 +164,7 @@ func newTokenRevokeCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			if err := sqldb.NewTokenService(db).RevokeToken(cmd.Context(), args[0]); err != nil {
+			if err := sqldb.NewTokenService(db).RevokeToken(cmd.Context(), args[0], localActor()); err != nil {
 				return fmt.Errorf("revoke token: %s", quench.ErrorMessage(err))
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "revoked token %q\n", args[0])
@@ -144,4 +181,14 @@ func joinRoles() string {
 		names[i] = string(r)
 	}
 	return strings.Join(names, ", ")
+}
+
+// localActor names the person running a command on the store directly, for
+// the audit trail: "cli:" and their login name (or uid when the system has
+// no name for it).
+func localActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli:uid" + strconv.Itoa(os.Getuid())
 }
