@@ -53,7 +53,7 @@ func checkSQLiteWritable(path string) error {
 // there is none where it looked.
 func errNoStore(where string) error {
 	return quench.Errorf(quench.ENOTFOUND,
-		"no quench database at %s: pass the server's --config or --data (or --db), or start `quench serve` once to create it", where)
+		"no quench database at %s: pass the server's --config or --data (or --db); to create one there, start `quench serve` or name the place explicitly with --data/--db", where)
 }
 
 // checkSQLiteExists refuses to go on when the database file is missing, so

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -77,26 +74,27 @@ func newAuditVerifyCommand() *cobra.Command {
 	var sf storeFlags
 	var cf clientFlags
 	cmd := &cobra.Command{
-		Use:   "verify [--data DIR | --db URL | --url URL]",
+		Use:   "verify [--config FILE | --data DIR | --db URL | --url URL]",
 		Short: "Check the audit trail's hash chain; exit 1 naming the first bad entry",
 		Long: `Walk the whole audit trail and check its hash chain: every entry's hash
 must match its contents and the previous entry's hash, so an edited,
 deleted or inserted entry is found and named. Exit status 0 when the chain
 holds, 1 when it does not.
 
-By default it reads the database directly (--data, the SQLite data
-directory, or --db, a PostgreSQL URL), so it works with the server down and
+By default it reads the database directly (the server's --config, or
+--data, the SQLite data directory, or --db, a PostgreSQL URL), so it works with the server down and
 does not trust the server's answer. With --url it asks a running server
 instead (admin or owner token in $QUENCH_TOKEN).`,
-		Example: `  quench audit verify --data /var/lib/quench
+		Example: `  quench audit verify --config /etc/quench/quench.yaml
+  quench audit verify --data /var/lib/quench
   quench audit verify --db postgres://quench@db:5432/quench
   quench audit verify --url https://quench.example.com`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f := cmd.Flags()
 			viaAPI := f.Changed("url")
-			if viaAPI && (f.Changed("data") || f.Changed("db")) {
-				return usageError(cmd, fmt.Errorf("--url asks a server; --data and --db read a database: give one or the other"))
+			if viaAPI && (f.Changed("data") || f.Changed("db") || f.Changed("config")) {
+				return usageError(cmd, fmt.Errorf("--url asks a server; --config, --data and --db read a database: give one or the other"))
 			}
 			var res quenchhttp.AuditVerification
 			if viaAPI {
@@ -110,11 +108,6 @@ instead (admin or owner token in $QUENCH_TOKEN).`,
 				}
 				res = *v
 			} else {
-				if sf.db == "" {
-					if _, err := os.Stat(filepath.Join(sf.data, "quench.db")); errors.Is(err, os.ErrNotExist) {
-						return fmt.Errorf("no quench database in %s: pass --data DIR (the server's data directory) or --db URL", sf.data)
-					}
-				}
 				db, err := sf.open(cmd)
 				if err != nil {
 					return err

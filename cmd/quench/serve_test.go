@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,38 @@ func TestTokenCommands(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "token", "revoke", "ops", "--data", dir); code != 1 {
 		t.Errorf("revoking twice: exit %d, want 1", code)
+	}
+}
+
+// Store commands find the server's store through its --config, and never
+// leave an empty database where nobody asked for one.
+func TestStoreCommandsFindTheServersStore(t *testing.T) {
+	work := t.TempDir()
+	t.Chdir(work)
+	data := filepath.Join(work, "elsewhere")
+	cfg := filepath.Join(work, "quench.yaml")
+	if err := os.WriteFile(cfg, []byte("data: "+data+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"token", "list"},
+		{"token", "revoke", "ops"},
+		{"token", "create", "--role", "admin", "--name", "ops"},
+		{"audit", "verify"},
+	} {
+		code, _, errOut := runCmd(t, args...)
+		if code != 1 || !strings.Contains(errOut, "no quench database at quench-data/quench.db") {
+			t.Errorf("%v in an empty directory: exit %d %q, want 1 and where it looked", args, code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "quench-data")); !os.IsNotExist(err) {
+		t.Fatalf("a store command created ./quench-data: %v", err)
+	}
+	if code, _, errOut := runCmd(t, "token", "create", "--role", "admin", "--name", "ops", "--config", cfg); code != 0 {
+		t.Fatalf("token create --config: exit %d %q", code, errOut)
+	}
+	code, out, errOut := runCmd(t, "token", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, "ops") {
+		t.Fatalf("the token is not in the config's data directory: exit %d %q %q", code, out, errOut)
 	}
 }

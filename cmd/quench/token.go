@@ -23,6 +23,11 @@ type storeFlags struct {
 	config string
 	data   string
 	db     string
+	// mayCreate lets the command create the store, but only where it was
+	// named explicitly (--config, --data or --db): the first token is often
+	// made before the server first starts, but never in a directory the
+	// person did not choose.
+	mayCreate bool
 }
 
 func (f *storeFlags) register(cmd *cobra.Command) {
@@ -49,7 +54,9 @@ func (f *storeFlags) open(cmd *cobra.Command) (*sqldb.DB, error) {
 	if cmd.Flags().Changed("db") {
 		cfg.DB = f.db
 	}
-	db, err := sqldb.Open(cmd.Context(), sqldb.Config{DSN: cfg.DB, DataDir: cfg.Data, Now: time.Now, MustExist: true})
+	fl := cmd.Flags()
+	named := f.config != "" || fl.Changed("data") || fl.Changed("db")
+	db, err := sqldb.Open(cmd.Context(), sqldb.Config{DSN: cfg.DB, DataDir: cfg.Data, Now: time.Now, MustExist: !(f.mayCreate && named)})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %s", describeStoreError(err))
 	}
@@ -84,7 +91,7 @@ These commands work on the database directly, with the server running or not.`,
 }
 
 func newTokenCreateCommand() *cobra.Command {
-	var sf storeFlags
+	sf := storeFlags{mayCreate: true}
 	var name, role string
 	cmd := &cobra.Command{
 		Use:   "create --role ROLE --name NAME",
