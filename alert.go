@@ -1,6 +1,7 @@
 package quench
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -75,4 +76,71 @@ type IngestResult struct {
 	IncidentID int64
 	Outcome    IngestOutcome
 	DedupKey   string
+	// RunbookID is the runbook of the incident an alert opened
+	// (OutcomeOpened); "" when none answers it, and for other outcomes.
+	RunbookID string
+}
+
+// Validate checks an alert against the limits every source shares: a
+// dedup key of 1 to MaxDedupKeyBytes bytes, a known action, a known
+// severity on a trigger, at most MaxLabels labels and annotations, and a
+// trigger's names and values within MaxLabelBytes (only a trigger's are
+// stored). EINVALID or ETOOLARGE, saying which.
+func (a *Alert) Validate() error {
+	switch {
+	case a.DedupKey == "":
+		return Errorf(EINVALID, "dedup key is empty")
+	case len(a.DedupKey) > MaxDedupKeyBytes:
+		return Errorf(EINVALID, "dedup key is longer than %d bytes", MaxDedupKeyBytes)
+	case a.Action != ActionTrigger && a.Action != ActionAcknowledge && a.Action != ActionResolve:
+		return Errorf(EINVALID, "unknown action %q", CutText(CleanText(string(a.Action)), 64))
+	case a.Action == ActionTrigger && !a.Severity.Valid():
+		return Errorf(EINVALID, "unknown severity %q", CutText(CleanText(string(a.Severity)), 64))
+	case len(a.Labels) > MaxLabels || len(a.Annotations) > MaxLabels:
+		return Errorf(ETOOLARGE, "more than %d labels or annotations", MaxLabels)
+	}
+	if a.Action != ActionTrigger {
+		return nil
+	}
+	for _, m := range []map[string]string{a.Labels, a.Annotations} {
+		for k, v := range m {
+			if len(k) > MaxLabelBytes || len(v) > MaxLabelBytes {
+				return Errorf(ETOOLARGE, "label %q is longer than %d bytes", CutText(CleanText(k), 64), MaxLabelBytes)
+			}
+		}
+	}
+	return nil
+}
+
+// ValidateAlerts checks one call's alerts: at most MaxAlertsPerCall, each
+// valid. The error names the first bad alert by its index.
+func ValidateAlerts(alerts []Alert) error {
+	if len(alerts) > MaxAlertsPerCall {
+		return Errorf(ETOOLARGE, "%d alerts in one call, at most %d", len(alerts), MaxAlertsPerCall)
+	}
+	for i := range alerts {
+		if err := alerts[i].Validate(); err != nil {
+			e := err.(*Error)
+			return Errorf(e.Code, "alert %d: %s", i, e.Message)
+		}
+	}
+	return nil
+}
+
+// Router picks the runbook that answers an alert: "" when none does.
+// It must be safe for concurrent use and must not block.
+type Router interface {
+	Route(a *Alert) string
+}
+
+// AlertStore applies alerts to incidents durably, following the lifecycle
+// (AlertChange). AlertService is its caller; nothing else should submit
+// alerts, so every source gets the same stamping and routing.
+type AlertStore interface {
+	// IngestAlerts applies alerts in order: when it returns nil every
+	// alert is committed; results are in the order of alerts. For each
+	// alert that opens an incident, and only for those, it asks router
+	// for the runbook (a.RunbookID is kept when router is nil). Once the
+	// change commits it publishes the incident events.
+	IngestAlerts(ctx context.Context, alerts []Alert, router Router) ([]IngestResult, error)
 }

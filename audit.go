@@ -2,8 +2,35 @@ package quench
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"time"
+)
+
+// Audit actions: what an entry records. Every package that appends to the
+// trail, and everything that reads it, uses these names.
+const (
+	AuditIncidentOpen     = "incident.open"
+	AuditIncidentAck      = "incident.ack"
+	AuditIncidentResolve  = "incident.resolve"
+	AuditStepRun          = "step.run"
+	AuditStepDryRun       = "step.dry_run"
+	AuditTokenCreate      = "token.create"
+	AuditTokenRevoke      = "token.revoke"
+	AuditDeployRecord     = "deploy.record"
+	AuditFreezeOn         = "freeze.on"
+	AuditFreezeOff        = "freeze.off"
+	AuditBreakGlassCreate = "breakglass.create"
+	AuditBreakGlassRevoke = "breakglass.revoke"
+)
+
+// Audit outcomes.
+const (
+	AuditOK      = "ok"
+	AuditRefused = "refused"
+	AuditFailed  = "failed"
 )
 
 // AuditEntry is one link of the append-only, hash-chained audit trail.
@@ -13,12 +40,38 @@ type AuditEntry struct {
 	Seq      int64           `json:"seq"`
 	At       time.Time       `json:"at"`
 	Actor    string          `json:"actor"`  // token name, "system" or a check name
-	Action   string          `json:"action"` // e.g. "incident.ack", "step.run", "token.create"
+	Action   string          `json:"action"` // one of the Audit… actions
 	Subject  string          `json:"subject"`
-	Outcome  string          `json:"outcome"` // "ok", "refused", "failed"
+	Outcome  string          `json:"outcome"` // AuditOK, AuditRefused or AuditFailed
 	Data     json.RawMessage `json:"data,omitempty"`
 	PrevHash string          `json:"prev_hash"`
 	Hash     string          `json:"hash"`
+}
+
+// ComputeHash returns the hex SHA-256 of the entry's canonical encoding:
+// seq, at (RFC 3339 with nanoseconds, UTC), actor, action, subject,
+// outcome, data and prev_hash, each written as its byte length, a colon,
+// the bytes and a newline, so no field can run into the next. Hash holds
+// it once the entry is chained; `quench audit verify` recomputes it.
+func (e *AuditEntry) ComputeHash() string {
+	h := sha256.New()
+	var buf []byte
+	field := func(s string) {
+		buf = strconv.AppendInt(buf[:0], int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
+		buf = append(buf, '\n')
+		h.Write(buf)
+	}
+	field(strconv.FormatInt(e.Seq, 10))
+	field(e.At.UTC().Format(time.RFC3339Nano))
+	field(e.Actor)
+	field(e.Action)
+	field(e.Subject)
+	field(e.Outcome)
+	field(string(e.Data))
+	field(e.PrevHash)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // AuditService appends to and checks the audit trail.

@@ -19,7 +19,25 @@ const (
 	IncidentNoteAdded      IncidentEventKind = "note_added"
 	IncidentStepStarted    IncidentEventKind = "step_started"
 	IncidentStepFinished   IncidentEventKind = "step_finished"
+	IncidentStepRefused    IncidentEventKind = "step_refused"
 )
+
+// IncidentEventKindOf returns the incident event a timeline event of kind
+// timelineKind is published as, or "" for kinds published by the change
+// that wrote them (opened, acknowledged, resolved) or not at all.
+func IncidentEventKindOf(timelineKind string) IncidentEventKind {
+	switch timelineKind {
+	case EventNote:
+		return IncidentNoteAdded
+	case EventStepStarted:
+		return IncidentStepStarted
+	case EventStepFinished:
+		return IncidentStepFinished
+	case EventStepRefused:
+		return IncidentStepRefused
+	}
+	return ""
+}
 
 // IncidentEvent is one committed change to an incident: enough for a
 // subscriber to decide whether it cares, not the whole incident. A
@@ -64,9 +82,10 @@ type Subscription interface {
 // AlertService is the one way alerts enter quench. HTTP ingest, built-in
 // checks, heartbeats and drills all submit through it.
 type AlertService interface {
-	// SubmitAlerts stamps, validates and stores alerts, routing those that
-	// open an incident, and publishes the resulting incident events. The
-	// caller sets each alert's Source and Integration. When it returns
-	// nil every alert is committed; results are in the order of alerts.
+	// SubmitAlerts stamps, validates and stores alerts, routing only those
+	// that open an incident; the store publishes the resulting incident
+	// events once they commit. The caller sets each alert's Source and
+	// Integration. When it returns nil every alert is committed; results
+	// are in the order of alerts.
 	SubmitAlerts(ctx context.Context, alerts []Alert) ([]IngestResult, error)
 }

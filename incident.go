@@ -77,11 +77,10 @@ type IncidentFilter struct {
 	Limit     int   // 0 means the default page size
 }
 
-// IncidentService stores incidents and their timelines.
+// IncidentService stores incidents and their timelines. Alerts reach
+// incidents through AlertService (and its AlertStore); every change
+// publishes its IncidentEvent once committed.
 type IncidentService interface {
-	// IngestAlerts applies alerts to incidents durably: when it returns nil,
-	// every alert is committed. Results are in the order of alerts.
-	IngestAlerts(ctx context.Context, alerts []Alert) ([]IngestResult, error)
 	// FindIncident returns ENOTFOUND when no incident has that id.
 	FindIncident(ctx context.Context, id int64) (*Incident, error)
 	// FindIncidents returns incidents newest first.
@@ -92,7 +91,8 @@ type IncidentService interface {
 	Acknowledge(ctx context.Context, id int64, actor string) (*Incident, error)
 	// Resolve returns ECONFLICT when the incident is already resolved.
 	Resolve(ctx context.Context, id int64, actor string) (*Incident, error)
-	// AddEvent appends an event to an incident's timeline.
+	// AddEvent appends an event to an incident's timeline (a note, a
+	// page); a note is published as IncidentNoteAdded.
 	AddEvent(ctx context.Context, ev TimelineEvent) (*TimelineEvent, error)
 	// CountIncidents counts incidents by status, for metrics and the UI.
 	CountIncidents(ctx context.Context) (IncidentCounts, error)

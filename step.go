@@ -61,6 +61,24 @@ type StepRun struct {
 	OutputSHA256 string        `json:"output_sha256,omitempty"`
 }
 
+// StepRecord is one thing that happened to a step of an incident: its
+// timeline event and, when the audit trail records it, its audit entry.
+// The two commit together or not at all.
+type StepRecord struct {
+	Step  string        // the step's name, carried by the incident event
+	Event TimelineEvent // step_started, step_finished, step_refused, or a note (a dry run)
+	Audit *AuditEntry   // appended in the same transaction; nil for none
+}
+
+// StepLog stores what happens to steps.
+type StepLog interface {
+	// RecordStep commits the record's timeline event and audit entry
+	// together, then publishes its incident event (step_started,
+	// step_finished, step_refused or note_added). ENOTFOUND for an
+	// unknown incident.
+	RecordStep(ctx context.Context, rec StepRecord) (*TimelineEvent, error)
+}
+
 // StepOutput is a chunk of a running step's output, for live streaming.
 type StepOutput struct {
 	IncidentID int64    `json:"incident_id"`

@@ -30,9 +30,9 @@ func (s *Server) handleRecordDeploy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := quench.Deploy{
-		Service:    strings.TrimSpace(cleanText(req.Service)),
-		SHA:        strings.TrimSpace(cleanText(req.SHA)),
-		Note:       cleanText(req.Note),
+		Service:    strings.TrimSpace(quench.CleanText(req.Service)),
+		SHA:        strings.TrimSpace(quench.CleanText(req.SHA)),
+		Note:       quench.CleanText(req.Note),
 		Actor:      actor(r.Context()),
 		DeployedAt: s.now().UTC(),
 	}
@@ -71,7 +71,7 @@ func (s *Server) handleListDeploys(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("to"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			s.writeError(w, r, quench.Errorf(quench.EINVALID, "to %q is not an RFC 3339 time", truncate(v, 64)))
+			s.writeError(w, r, quench.Errorf(quench.EINVALID, "to %q is not an RFC 3339 time", quench.CutText(v, 64)))
 			return
 		}
 		to = t
@@ -80,7 +80,7 @@ func (s *Server) handleListDeploys(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("from"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			s.writeError(w, r, quench.Errorf(quench.EINVALID, "from %q is not an RFC 3339 time", truncate(v, 64)))
+			s.writeError(w, r, quench.Errorf(quench.EINVALID, "from %q is not an RFC 3339 time", quench.CutText(v, 64)))
 			return
 		}
 		from = t
@@ -145,7 +145,7 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			s.writeError(w, r, quench.Errorf(quench.EINVALID, "after %q is not a sequence number", truncate(v, 64)))
+			s.writeError(w, r, quench.Errorf(quench.EINVALID, "after %q is not a sequence number", quench.CutText(v, 64)))
 			return
 		}
 		after = n
@@ -154,7 +154,7 @@ func (s *Server) handleListAudit(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxAuditPage {
-			s.writeError(w, r, quench.Errorf(quench.EINVALID, "limit %q is not between 1 and %d", truncate(v, 64), maxAuditPage))
+			s.writeError(w, r, quench.Errorf(quench.EINVALID, "limit %q is not between 1 and %d", quench.CutText(v, 64), maxAuditPage))
 			return
 		}
 		limit = n
@@ -253,7 +253,7 @@ func (s *Server) handleCreateGrant(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	reason := strings.TrimSpace(cleanText(req.Reason))
+	reason := strings.TrimSpace(quench.CleanText(req.Reason))
 	maxMinutes := int(quench.MaxBreakGlassTTL / time.Minute)
 	switch {
 	case reason == "":
@@ -293,7 +293,7 @@ func (s *Server) handleRevokeGrant(w http.ResponseWriter, r *http.Request) {
 	v := r.PathValue("id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "grant id %q is not a positive integer", truncate(v, 64)))
+		s.writeError(w, r, quench.Errorf(quench.EINVALID, "grant id %q is not a positive integer", quench.CutText(v, 64)))
 		return
 	}
 	if err := s.ChangeControl.RevokeGrant(r.Context(), id, actor(r.Context())); err != nil {

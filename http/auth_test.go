@@ -81,6 +81,7 @@ func matrixRequests(t *testing.T) map[string]matrixRequest {
 		"GET /api/v1/incidents/{id}/stream": func(e *testEnv, _ string) (string, []byte) {
 			return fmt.Sprintf("/api/v1/incidents/%d/stream", e.openRunbookIncident()), nil
 		},
+		"GET /api/v1/events": static("/api/v1/events", ""),
 
 		"GET /api/v1/deploys":  static("/api/v1/deploys", ""),
 		"POST /api/v1/deploys": static("/api/v1/deploys", `{"service":"api","sha":"0a1b2c3"}`),
@@ -159,7 +160,7 @@ var wantRole = map[string]quench.TokenRole{
 
 // streamingRoutes answer with an event stream that does not end on its
 // own: the matrix reads only their status.
-var streamingRoutes = map[string]bool{"GET /api/v1/incidents/{id}/stream": true}
+var streamingRoutes = map[string]bool{"GET /api/v1/incidents/{id}/stream": true, "GET /api/v1/events": true}
 
 // TestRoleMatrix walks every registered route with every credential and
 // checks the answer is 401, 403 or success exactly as wantRole (not the

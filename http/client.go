@@ -130,7 +130,7 @@ func responseError(status int, data []byte) error {
 		msg = eb.Error
 	}
 	if msg == "" {
-		msg = strings.TrimSpace(truncate(string(data), 200))
+		msg = strings.TrimSpace(quench.CutText(string(data), 200))
 	}
 	if msg == "" {
 		msg = strings.ToLower(http.StatusText(status))

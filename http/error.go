@@ -114,10 +114,10 @@ func checkJSONContentType(r *http.Request) error {
 	}
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {
-		return quench.Errorf(quench.EUNSUPPORTED, "Content-Type %q is not supported; send application/json", truncate(ct, 100))
+		return quench.Errorf(quench.EUNSUPPORTED, "Content-Type %q is not supported; send application/json", quench.CutText(ct, 100))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return quench.Errorf(quench.EUNSUPPORTED, "charset %q is not supported; send UTF-8", truncate(cs, 100))
+		return quench.Errorf(quench.EUNSUPPORTED, "charset %q is not supported; send UTF-8", quench.CutText(cs, 100))
 	}
 	return nil
 }
@@ -221,15 +221,6 @@ func jsonKind(kind string) string {
 		return "number"
 	}
 	return kind
-}
-
-// truncate shortens s for an error message so an echo of hostile input
-// stays small.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 func (s *Server) logger() *slog.Logger {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/ingest"
+	"github.com/quench-sh/quench/inmem"
 	"github.com/quench-sh/quench/route"
 	"github.com/quench-sh/quench/sqldb"
 	"github.com/quench-sh/quench/sqldb/sqldbtest"
@@ -71,6 +73,7 @@ type testEnv struct {
 	t       testing.TB
 	srv     *Server
 	db      *sqldb.DB
+	store   *sqldb.IncidentService
 	secrets map[quench.TokenRole]string
 	client  *http.Client
 	seq     atomic.Int64
@@ -80,7 +83,8 @@ type testEnv struct {
 // the server before it opens.
 func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	db := sqldbtest.Open(t, dialect)
+	events := inmem.NewEventService(0)
+	db := sqldbtest.OpenConfig(t, dialect, sqldb.Config{Events: events})
 	rbs := testRunbooks()
 	router, err := route.New(rbs)
 	if err != nil {
@@ -88,13 +92,15 @@ func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	}
 	s := NewServer()
 	s.Addr = "127.0.0.1:0"
-	s.Incidents = sqldb.NewIncidentService(db)
+	incidents := sqldb.NewIncidentService(db)
+	s.Incidents = incidents
+	s.Alerts = &ingest.AlertService{Store: incidents, Router: router}
+	s.Events = events
 	s.Tokens = sqldb.NewTokenService(db)
 	s.Audit = sqldb.NewAuditService(db)
 	s.Deploys = sqldb.NewDeployService(db)
 	s.ChangeControl = sqldb.NewChangeControlService(db)
 	s.Runbooks = runbookPack(rbs)
-	s.Router = router
 	s.Ready = db.Ping
 	if testing.Verbose() {
 		s.Logger = testLogger(t)
@@ -102,7 +108,7 @@ func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	for _, o := range opts {
 		o(s)
 	}
-	env := &testEnv{t: t, srv: s, db: db, secrets: map[quench.TokenRole]string{},
+	env := &testEnv{t: t, srv: s, db: db, store: incidents, secrets: map[quench.TokenRole]string{},
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	for _, role := range quench.TokenRoles {
 		_, secret, err := s.Tokens.CreateToken(context.Background(), "test-"+string(role), role)
@@ -141,7 +147,7 @@ type response struct {
 }
 
 func (r response) String() string {
-	return fmt.Sprintf("%d %s", r.status, truncate(string(r.body), 500))
+	return fmt.Sprintf("%d %s", r.status, quench.CutText(string(r.body), 500))
 }
 
 // errorMessage returns the {"error": …} message of the response.
@@ -213,11 +219,11 @@ func (e *testEnv) apiClient(role quench.TokenRole) *Client {
 func (e *testEnv) openIncident() int64 {
 	e.t.Helper()
 	n := e.seq.Add(1)
-	res, err := e.srv.Incidents.IngestAlerts(context.Background(), []quench.Alert{{
+	res, err := e.store.IngestAlerts(context.Background(), []quench.Alert{{
 		Source: quench.SourceGeneric, Integration: "test", DedupKey: fmt.Sprintf("fixture-%d", n),
 		Action: quench.ActionTrigger, Severity: quench.SeverityMedium, Summary: fmt.Sprintf("fixture incident %d", n),
 		Labels: map[string]string{"n": fmt.Sprint(n)}, ReceivedAt: time.Now(),
-	}})
+	}}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

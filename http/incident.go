@@ -126,7 +126,7 @@ func parseIncidentFilter(q url.Values) (quench.IncidentFilter, error) {
 	f := quench.IncidentFilter{Limit: DefaultPageSize}
 	for name, vals := range q {
 		if !incidentQueryParams[name] {
-			return f, quench.Errorf(quench.EINVALID, "unknown query parameter %q (want status, severity, runbook, no_runbook, before or limit)", truncate(name, 64))
+			return f, quench.Errorf(quench.EINVALID, "unknown query parameter %q (want status, severity, runbook, no_runbook, before or limit)", quench.CutText(name, 64))
 		}
 		if len(vals) > 1 {
 			return f, quench.Errorf(quench.EINVALID, "query parameter %q is given %d times", name, len(vals))
@@ -135,20 +135,20 @@ func parseIncidentFilter(q url.Values) (quench.IncidentFilter, error) {
 	if v := q.Get("status"); v != "" {
 		f.Status = quench.Status(v)
 		if !f.Status.Valid() {
-			return f, quench.Errorf(quench.EINVALID, "status %q is not one of triggered, acknowledged, resolved", truncate(v, 64))
+			return f, quench.Errorf(quench.EINVALID, "status %q is not one of triggered, acknowledged, resolved", quench.CutText(v, 64))
 		}
 	}
 	if v := q.Get("severity"); v != "" {
 		f.Severity = quench.Severity(v)
 		if !f.Severity.Valid() {
-			return f, quench.Errorf(quench.EINVALID, "severity %q is not one of critical, high, medium, low", truncate(v, 64))
+			return f, quench.Errorf(quench.EINVALID, "severity %q is not one of critical, high, medium, low", quench.CutText(v, 64))
 		}
 	}
 	f.RunbookID = q.Get("runbook")
 	if v := q.Get("no_runbook"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return f, quench.Errorf(quench.EINVALID, "no_runbook %q is not a boolean", truncate(v, 64))
+			return f, quench.Errorf(quench.EINVALID, "no_runbook %q is not a boolean", quench.CutText(v, 64))
 		}
 		f.NoRunbook = b
 	}
@@ -158,14 +158,14 @@ func parseIncidentFilter(q url.Values) (quench.IncidentFilter, error) {
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return f, quench.Errorf(quench.EINVALID, "before %q is not a positive incident id", truncate(v, 64))
+			return f, quench.Errorf(quench.EINVALID, "before %q is not a positive incident id", quench.CutText(v, 64))
 		}
 		f.BeforeID = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxPageSize {
-			return f, quench.Errorf(quench.EINVALID, "limit %q is not between 1 and %d", truncate(v, 64), MaxPageSize)
+			return f, quench.Errorf(quench.EINVALID, "limit %q is not between 1 and %d", quench.CutText(v, 64), MaxPageSize)
 		}
 		f.Limit = n
 	}
@@ -201,7 +201,7 @@ func incidentID(r *http.Request) (int64, error) {
 	v := r.PathValue("id")
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, quench.Errorf(quench.EINVALID, "incident id %q is not a positive integer", truncate(v, 64))
+		return 0, quench.Errorf(quench.EINVALID, "incident id %q is not a positive integer", quench.CutText(v, 64))
 	}
 	return id, nil
 }
@@ -296,7 +296,7 @@ func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	text := cleanText(req.Text)
+	text := quench.CleanText(req.Text)
 	if strings.TrimSpace(text) == "" {
 		s.writeError(w, r, quench.Errorf(quench.EINVALID, "text is required"))
 		return
@@ -313,14 +313,4 @@ func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, ev)
-}
-
-// cleanText makes user text storable in both databases: invalid UTF-8 and
-// NUL (which PostgreSQL refuses) become U+FFFD; nothing else changes.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
-	}
-	return s
 }

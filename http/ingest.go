@@ -128,37 +128,26 @@ func summarize(results []quench.IngestResult) ingestResponse {
 	return out
 }
 
-// ingest stamps, routes and stores parsed alerts, then runs OnIngested.
-// Once the request is accepted it no longer depends on the client: a client
-// that hangs up while the group commit runs must not leave alerts stored
-// but never handed to diagnosis and paging.
+// ingest submits parsed alerts as the calling integration. Once the
+// request is accepted it no longer depends on the client: a client that
+// hangs up while the group commit runs gets nothing, but its alerts are
+// either all stored or none.
 func (s *Server) ingest(ctx context.Context, source string, alerts []quench.Alert) ([]quench.IngestResult, error) {
 	if len(alerts) == 0 {
 		return nil, nil
 	}
 	integration := actor(ctx)
-	now := s.now()
-	unrouted := 0
 	for i := range alerts {
-		a := &alerts[i]
-		a.ReceivedAt = now
-		a.Integration = integration
-		a.RunbookID = s.Router.Route(a)
-		if a.RunbookID == "" && a.Action == quench.ActionTrigger {
-			unrouted++
-		}
+		alerts[i].Integration = integration
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ingestTimeout)
 	defer cancel()
-	results, err := s.Incidents.IngestAlerts(ctx, alerts)
+	results, err := s.Alerts.SubmitAlerts(ctx, alerts)
 	if err != nil {
 		s.metrics.alertsReceived.WithLabelValues(source, "failed").Add(float64(len(alerts)))
 		return nil, fmt.Errorf("ingest %s: %w", source, err)
 	}
-	s.metrics.ingested(source, results, unrouted)
-	if s.OnIngested != nil {
-		s.OnIngested(ctx, alerts, results)
-	}
+	s.metrics.ingested(source, results)
 	return results, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/quench-sh/quench"
@@ -24,19 +23,12 @@ func findByKey(incs []*quench.Incident, key string) *quench.Incident {
 
 func TestIngestAlertmanager(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dialect string) {
-		var hooked struct {
-			sync.Mutex
-			alerts  []quench.Alert
-			results []quench.IngestResult
+		e := newEnv(t, dialect)
+		sub, err := e.srv.Events.Subscribe(context.Background())
+		if err != nil {
+			t.Fatal(err)
 		}
-		e := newEnv(t, dialect, func(s *Server) {
-			s.OnIngested = func(_ context.Context, alerts []quench.Alert, results []quench.IngestResult) {
-				hooked.Lock()
-				defer hooked.Unlock()
-				hooked.alerts = append(hooked.alerts, alerts...)
-				hooked.results = append(hooked.results, results...)
-			}
-		})
+		defer sub.Close()
 		firing := readFixture(t, "alertmanager-firing.json")
 
 		got := e.post("/ingest/alertmanager", quench.RoleIngest, firing)
@@ -107,13 +99,25 @@ func TestIngestAlertmanager(t *testing.T) {
 			t.Fatalf("refire after resolve: %s", got)
 		}
 
-		hooked.Lock()
-		defer hooked.Unlock()
-		if len(hooked.alerts) != 10 || len(hooked.results) != 10 {
-			t.Fatalf("OnIngested saw %d alerts and %d results, want 10 each", len(hooked.alerts), len(hooked.results))
+		// Every change was published after it committed, in order: three
+		// opened, the resolve, the reopen; repeats publish nothing.
+		want := []struct {
+			kind    quench.IncidentEventKind
+			runbook string
+		}{
+			{quench.IncidentOpened, "db-down"}, {quench.IncidentOpened, "api-down"}, {quench.IncidentOpened, ""},
+			{quench.IncidentResolved, "db-down"}, {quench.IncidentOpened, "db-down"},
 		}
-		if a := hooked.alerts[0]; a.Integration != "test-ingest" || a.ReceivedAt.IsZero() || a.RunbookID != "db-down" {
-			t.Errorf("OnIngested alert not stamped and routed: integration %q received %v runbook %q", a.Integration, a.ReceivedAt, a.RunbookID)
+		for i, w := range want {
+			ev := <-sub.Events()
+			if ev.Kind != w.kind || ev.RunbookID != w.runbook || ev.Actor != "test-ingest" || ev.IncidentID == 0 || ev.At.IsZero() {
+				t.Errorf("event %d = %+v, want %s of runbook %q by test-ingest", i, ev, w.kind, w.runbook)
+			}
+		}
+		select {
+		case ev := <-sub.Events():
+			t.Errorf("unexpected event %+v", ev)
+		default:
 		}
 	})
 }
@@ -293,7 +297,7 @@ func TestIngestHostileLabels(t *testing.T) {
 		}
 		for k, v := range want {
 			if view.Labels[k] != v {
-				t.Errorf("label %s = %q, want %q", k, truncate(view.Labels[k], 80), truncate(v, 80))
+				t.Errorf("label %s = %q, want %q", k, quench.CutText(view.Labels[k], 80), quench.CutText(v, 80))
 			}
 		}
 		if view.Summary != "hostile <b>labels</b>" {

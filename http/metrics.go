@@ -38,7 +38,7 @@ func newMetrics(reg *prometheus.Registry, s *Server, log *slog.Logger) *metrics 
 		}, []string{"source", "outcome"}),
 		alertsUnrouted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "quench_alerts_unrouted_total",
-			Help: "Triggering alerts no runbook answers: coverage gaps.",
+			Help: "Alerts that opened an incident no runbook answers: coverage gaps.",
 		}, []string{"source"}),
 		ingestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "quench_ingest_duration_seconds",
@@ -84,12 +84,16 @@ func (m *metrics) rejected(source string) {
 	m.alertsReceived.WithLabelValues(source, "invalid").Inc()
 }
 
-func (m *metrics) ingested(source string, results []quench.IngestResult, unrouted int) {
+func (m *metrics) ingested(source string, results []quench.IngestResult) {
 	var counts [5]int
+	unrouted := 0
 	for _, r := range results {
 		switch r.Outcome {
 		case quench.OutcomeOpened:
 			counts[0]++
+			if r.RunbookID == "" {
+				unrouted++
+			}
 		case quench.OutcomeDeduplicated:
 			counts[1]++
 		case quench.OutcomeAcknowledged:

@@ -48,6 +48,7 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/incidents/{id}/steps", quench.RoleViewer, s.handleListSteps},
 		{"POST /api/v1/incidents/{id}/steps/{name}/run", quench.RoleResponder, s.handleRunStep},
 		{"GET /api/v1/incidents/{id}/stream", quench.RoleViewer, s.handleStream},
+		{"GET /api/v1/events", quench.RoleViewer, s.handleEvents},
 
 		{"GET /api/v1/deploys", quench.RoleViewer, s.handleListDeploys},
 		{"POST /api/v1/deploys", quench.RoleResponder, s.handleRecordDeploy},

@@ -50,6 +50,8 @@ type Server struct {
 	// Addr is the address to listen on; "127.0.0.1:0" picks a free port.
 	Addr string
 
+	// Alerts is where ingest routes submit what they parsed.
+	Alerts        quench.AlertService
 	Incidents     quench.IncidentService
 	Tokens        quench.TokenService
 	Audit         quench.AuditService
@@ -65,19 +67,14 @@ type Server struct {
 	// DefaultHeartbeat.
 	Heartbeat time.Duration
 
-	// Router picks each ingested alert's runbook.
-	Router interface{ Route(*quench.Alert) string }
+	// Events feeds the live streams (the incident stream and
+	// /api/v1/events). Nil leaves /api/v1/events answering 503 and the
+	// incident stream with step output only.
+	Events quench.EventService
 
 	// Ready reports whether the server's dependencies (the database) can
 	// serve; /readyz answers 503 while it fails. Nil means always ready.
 	Ready func(ctx context.Context) error
-
-	// OnIngested runs after ingested alerts are committed and before the
-	// client gets its answer, with results in the order of alerts. It gets a
-	// context that a client hanging up does not cancel, so paging is not
-	// lost; it should hand slow work (diagnosis, notifications) to a
-	// background worker rather than hold the request. May be nil.
-	OnIngested func(ctx context.Context, alerts []quench.Alert, results []quench.IngestResult)
 
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -169,7 +166,7 @@ func (s *Server) validate() error {
 		{"Deploys", s.Deploys != nil},
 		{"ChangeControl", s.ChangeControl != nil},
 		{"Runbooks", s.Runbooks != nil},
-		{"Router", s.Router != nil},
+		{"Alerts", s.Alerts != nil},
 		{"Registry", s.Registry != nil},
 	} {
 		if !f.set {

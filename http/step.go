@@ -106,7 +106,7 @@ func wantsStream(r *http.Request) (bool, error) {
 	if v := r.URL.Query().Get("stream"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return false, quench.Errorf(quench.EINVALID, "stream %q is not a boolean", truncate(v, 64))
+			return false, quench.Errorf(quench.EINVALID, "stream %q is not a boolean", quench.CutText(v, 64))
 		}
 		return b, nil
 	}
@@ -241,13 +241,20 @@ type streamError struct {
 	Status int    `json:"status"`
 }
 
-// handleStream sends the incident's step output as server-sent events
-// (output and done) until the client goes away or the server closes, with
-// a heartbeat comment while nothing happens. The headers go out at once:
-// once the client has them, the subscription is in place.
+// handleStream sends what happens to one incident as server-sent events
+// until the client goes away or the server closes: its steps' output
+// (output, done) and its incident events (incident, and lagged when some
+// were lost: reload the incident), with a heartbeat comment while nothing
+// happens. The headers go out at once: once the client has them, the
+// subscriptions are in place.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.stepIncident(w, r)
-	if !ok {
+	if s.Steps == nil && s.Events == nil {
+		s.writeError(w, r, errNoRunner)
+		return
+	}
+	id, err := incidentID(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if _, err := s.Incidents.FindIncident(r.Context(), id); err != nil {
@@ -256,38 +263,21 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	out, unsubscribe := s.Steps.Subscribe(ctx, id)
-	defer unsubscribe()
-
-	sse := newSSEStream(w)
-	if !sse.start() {
-		return
+	var out <-chan quench.StepOutput
+	if s.Steps != nil {
+		var unsubscribe func()
+		out, unsubscribe = s.Steps.Subscribe(ctx, id)
+		defer unsubscribe()
 	}
-	t := time.NewTicker(s.heartbeat())
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+	var sub quench.Subscription
+	if s.Events != nil {
+		if sub, err = s.Events.Subscribe(ctx); err != nil {
+			s.writeError(w, r, err)
 			return
-		case <-s.stopping():
-			return
-		case <-t.C:
-			if !sse.heartbeat() {
-				return
-			}
-		case o, ok := <-out:
-			if !ok {
-				return
-			}
-			name := eventOutput
-			if o.Done {
-				name = eventDone
-			}
-			if !sse.event(name, o) {
-				return
-			}
 		}
+		defer sub.Close()
 	}
+	s.stream(ctx, w, id, out, sub)
 }
 
 func (s *Server) heartbeat() time.Duration {

@@ -63,7 +63,7 @@ func newStepEnv(t testing.TB, dialect string, opts ...func(*Server)) *stepEnv {
 		rbs := append(testRunbooks(), stepRunbook())
 		s.Runbooks = runbookPack(rbs)
 		r := &runner.Runner{
-			Incidents: s.Incidents, Audit: s.Audit, ChangeControl: s.ChangeControl, Deploys: s.Deploys,
+			Incidents: s.Incidents, StepLog: s.Incidents.(quench.StepLog), Audit: s.Audit, ChangeControl: s.ChangeControl, Deploys: s.Deploys,
 			Runbooks: s.Runbooks,
 			FirstSteps: []quench.Step{{Name: "hello", Section: "First steps", Index: 1, Lang: "sh",
 				Title: "Say hello", Command: `echo "hello from incident $QUENCH_INCIDENT_ID"`, Class: quench.ReadOnly}},
@@ -88,12 +88,12 @@ func newStepEnv(t testing.TB, dialect string, opts ...func(*Server)) *stepEnv {
 func (e *testEnv) openRunbookIncident() int64 {
 	e.t.Helper()
 	n := e.seq.Add(1)
-	res, err := e.srv.Incidents.IngestAlerts(context.Background(), []quench.Alert{{
+	res, err := e.store.IngestAlerts(context.Background(), []quench.Alert{{
 		Source: quench.SourceGeneric, Integration: "test", DedupKey: fmt.Sprintf("disk-%d", n),
 		Action: quench.ActionTrigger, Severity: quench.SeverityHigh, Summary: "disk almost full",
 		Labels: map[string]string{"instance": "db-1:9100", "evil": "$(touch /tmp/quench-pwned)"}, ReceivedAt: time.Now(),
 		RunbookID: "disk-full",
-	}})
+	}}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -298,9 +298,10 @@ func TestStepRunDuringFreeze(t *testing.T) {
 	}
 }
 
-// TestStepRoutesWithoutRunner: a server wired without a runner says so.
+// TestStepRoutesWithoutRunner: a server wired without a runner says so;
+// without events either, its incident stream has nothing to send.
 func TestStepRoutesWithoutRunner(t *testing.T) {
-	e := newEnv(t, "sqlite")
+	e := newEnv(t, "sqlite", func(s *Server) { s.Events = nil })
 	id := e.openIncident()
 	for _, got := range []response{
 		e.get(fmt.Sprintf("/api/v1/incidents/%d/steps", id), quench.RoleViewer),
@@ -329,16 +330,24 @@ func TestStepStream(t *testing.T) {
 	go func() { done <- e.post(runPath(id, "slow"), quench.RoleResponder, nil) }()
 	var output strings.Builder
 	var finished *quench.StepOutput
+	var kinds []quench.IncidentEventKind // the incident's events, in order
 	heartbeats := 0
-	for finished == nil {
+	for finished == nil || len(kinds) < 2 {
 		ev, ok := st.next()
 		if !ok {
-			t.Fatalf("stream ended before the step finished; output so far %q", output.String())
+			t.Fatalf("stream ended before the step finished; output so far %q, incident events %v", output.String(), kinds)
 		}
 		var so quench.StepOutput
 		switch {
 		case ev.comment == "heartbeat":
 			heartbeats++
+			continue
+		case ev.name == "incident":
+			var ie quench.IncidentEvent
+			if err := json.Unmarshal([]byte(ev.data), &ie); err != nil || ie.IncidentID != id || ie.Step != "slow" {
+				t.Fatalf("incident event %q: %v", ev.data, err)
+			}
+			kinds = append(kinds, ie.Kind)
 			continue
 		case ev.name != "output" && ev.name != "done":
 			t.Fatalf("unexpected event %+v", ev)
@@ -351,12 +360,15 @@ func TestStepStream(t *testing.T) {
 		}
 		if ev.name == "done" {
 			finished = &so
-			break
+			continue
 		}
 		output.WriteString(so.Data)
 	}
 	if output.String() != "tick 1\ntick 2\ntick 3\n" {
 		t.Errorf("streamed output %q", output.String())
+	}
+	if want := []quench.IncidentEventKind{quench.IncidentStepStarted, quench.IncidentStepFinished}; !slices.Equal(kinds, want) {
+		t.Errorf("incident events %v, want %v", kinds, want)
 	}
 	if !finished.Done || finished.Run == nil || finished.Run.ExitCode != 0 || finished.Run.Output != output.String() {
 		t.Errorf("done event %+v", finished)

@@ -73,7 +73,7 @@ func runbookAnnotationsStd(custom json.RawMessage) map[string]string {
 	for _, k := range []string{"runbook", "runbook_url"} {
 		var s string
 		if json.Unmarshal(m[k], &s) == nil && !blank(s) && len(s) <= quench.MaxLabelBytes {
-			out[k] = clean(s)
+			out[k] = quench.CleanText(s)
 		}
 	}
 	return out

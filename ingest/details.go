@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/quench-sh/quench"
 )
 
 // object builds the JSON object stored as Alert.Details. It writes bytes
@@ -130,7 +132,7 @@ func appendValue(b []byte, v any) []byte {
 	case json.Number:
 		return append(b, v...)
 	case string:
-		return appendString(b, clean(v))
+		return appendString(b, quench.CleanText(v))
 	case []any:
 		b = append(b, '[')
 		for i, e := range v {
@@ -151,7 +153,7 @@ func appendValue(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, clean(k))
+			b = appendString(b, quench.CleanText(k))
 			b = append(b, ':')
 			b = appendValue(b, v[k])
 		}

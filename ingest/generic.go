@@ -66,7 +66,7 @@ func genericTo(a *quench.Alert, g *genericAlert, l loc) *quench.Error {
 	if blank(g.Summary) {
 		return invalid("%s is required", l.at("summary"))
 	}
-	a.Summary = cut(clean(g.Summary), quench.MaxSummaryBytes)
+	a.Summary = quench.CutText(quench.CleanText(g.Summary), quench.MaxSummaryBytes)
 	a.Severity = quench.ParseSeverity(g.Severity, quench.SeverityHigh)
 
 	switch g.Status {
@@ -89,7 +89,7 @@ func genericTo(a *quench.Alert, g *genericAlert, l loc) *quench.Error {
 	if blank(g.DedupKey) {
 		a.DedupKey = contentKey(a.Summary, a.Labels)
 	} else {
-		a.DedupKey = clean(g.DedupKey)
+		a.DedupKey = quench.CleanText(g.DedupKey)
 		if err := checkLen(func() string { return l.at("dedup_key") }, a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
 			return err
 		}

@@ -1,10 +1,11 @@
-// Package ingest turns the payloads of alert sources (Alertmanager and
-// Grafana webhooks, PagerDuty Events API v2, quench's generic JSON) into
-// normalised quench.Alerts.
+// Package ingest is how alerts enter quench: AlertService (stamp,
+// validate, route what opens, store) and the parsers that turn the
+// payloads of alert sources (Alertmanager and Grafana webhooks, PagerDuty
+// Events API v2, quench's generic JSON) into normalised quench.Alerts.
 //
 // The parsers are pure functions of the request body: no HTTP, no storage,
-// no routing. They leave Integration and ReceivedAt to the HTTP layer, which
-// knows the ingest token and the clock.
+// no routing. They leave Integration to the HTTP layer, which knows the
+// ingest token, and ReceivedAt to AlertService, which knows the clock.
 //
 // Every parser validates the whole body before it returns anything, so a
 // caller never stores part of a bad request. Errors are *quench.Error with
@@ -25,7 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 
@@ -37,34 +37,10 @@ func invalid(format string, args ...any) *quench.Error {
 	return quench.Errorf(quench.EINVALID, format, args...)
 }
 
-// clean makes s valid UTF-8 without NUL, replacing each offending byte with
-// U+FFFD. Strings decoded by encoding/json are already valid UTF-8, so the
-// common case is two scans and no allocation.
-func clean(s string) string {
-	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
-
-// cut shortens s to at most max bytes on a rune boundary, ending it with an
-// ellipsis, so a long summary is kept rather than refused.
-func cut(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const ellipsis = "…"
-	n := max - len(ellipsis)
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + ellipsis
-}
-
 // quote renders a value from the input for an error message: quoted, and
 // short enough that a hostile 64 KiB value does not become a 64 KiB message.
 func quote(s string) string {
-	return fmt.Sprintf("%q", cut(s, 64))
+	return fmt.Sprintf("%q", quench.CutText(s, 64))
 }
 
 // blank reports whether s holds nothing but white space.
@@ -110,7 +86,7 @@ func cleanMap(path func() string, noun string, m map[string]string) (map[string]
 		if k == "" || len(k) > quench.MaxLabelBytes || len(v) > quench.MaxLabelBytes {
 			return nil, mapError(path(), noun, m)
 		}
-		if clean(k) != k || clean(v) != v {
+		if quench.CleanText(k) != k || quench.CleanText(v) != v {
 			dirty = true
 		}
 	}
@@ -119,7 +95,7 @@ func cleanMap(path func() string, noun string, m map[string]string) (map[string]
 	}
 	out := make(map[string]string, len(m))
 	for k, v := range m {
-		out[clean(k)] = clean(v)
+		out[quench.CleanText(k)] = quench.CleanText(v)
 	}
 	// U+FFFD is longer than the byte it replaces.
 	for k, v := range out {

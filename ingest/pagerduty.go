@@ -123,7 +123,7 @@ func ParsePagerDuty(body []byte) (Event, error) {
 		problem("event_action", "'event_action' is invalid")
 	}
 
-	a.DedupKey = clean(ev.DedupKey)
+	a.DedupKey = quench.CleanText(ev.DedupKey)
 	switch {
 	case blank(a.DedupKey) && a.Action == quench.ActionTrigger:
 		a.DedupKey = NewDedupKey()
@@ -141,7 +141,7 @@ func ParsePagerDuty(body []byte) (Event, error) {
 		// Acknowledge and resolve may carry a payload; PagerDuty ignores
 		// it, so only a trigger's payload must be complete.
 		trigger := a.Action == quench.ActionTrigger
-		a.Summary = cut(clean(p.Summary), quench.MaxSummaryBytes)
+		a.Summary = quench.CutText(quench.CleanText(p.Summary), quench.MaxSummaryBytes)
 		if trigger && blank(a.Summary) {
 			problem("payload.summary", "'payload.summary' is missing or blank")
 		}
@@ -163,7 +163,7 @@ func ParsePagerDuty(body []byte) (Event, error) {
 			if blank(f.value) {
 				continue
 			}
-			v := clean(f.value)
+			v := quench.CleanText(f.value)
 			if len(v) > quench.MaxLabelBytes {
 				problem("payload."+f.name, "'payload."+f.name+"' is too long (max 65536 bytes)")
 				continue
@@ -187,11 +187,11 @@ func ParsePagerDuty(body []byte) (Event, error) {
 		d.buf = make([]byte, 0, 128+len(custom)+len(ev.Links)+len(ev.Images))
 		d.raw("custom_details", custom)
 		if a.StartsAt.IsZero() {
-			d.str("timestamp", clean(p.Timestamp))
+			d.str("timestamp", quench.CleanText(p.Timestamp))
 		}
 	}
-	d.str("client", clean(ev.Client))
-	d.str("client_url", clean(ev.ClientURL))
+	d.str("client", quench.CleanText(ev.Client))
+	d.str("client_url", quench.CleanText(ev.ClientURL))
 	d.raw("links", cleanRaw(ev.Links))
 	d.raw("images", cleanRaw(ev.Images))
 	a.Details = d.done()
@@ -243,7 +243,7 @@ func runbookAnnotations(annotations map[string]string, custom json.RawMessage) {
 			continue
 		}
 		if !blank(v) && len(v) <= quench.MaxLabelBytes {
-			annotations[m.name] = clean(v)
+			annotations[m.name] = quench.CleanText(v)
 		}
 	}
 }

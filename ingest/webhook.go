@@ -98,14 +98,14 @@ func parseWebhook(body []byte, source, version string) ([]quench.Alert, *quench.
 
 	// Members shared by every alert of the notification, written once.
 	var group object
-	group.str("receiver", clean(w.Receiver))
-	group.str("groupKey", clean(w.GroupKey))
-	group.str("externalURL", clean(w.ExternalURL))
+	group.str("receiver", quench.CleanText(w.Receiver))
+	group.str("groupKey", quench.CleanText(w.GroupKey))
+	group.str("externalURL", quench.CleanText(w.ExternalURL))
 	group.num("truncatedAlerts", w.TruncatedAlerts)
 	group.raw("routeLabels", cleanRaw(w.RouteLabels))
 	if source == quench.SourceGrafana {
 		group.num("orgId", w.OrgID)
-		group.str("state", clean(w.State))
+		group.str("state", quench.CleanText(w.State))
 	}
 
 	out := make([]quench.Alert, len(w.Alerts))
@@ -153,7 +153,7 @@ func webhookAlertTo(a *quench.Alert, wa *webhookAlert, i int, source, groupStatu
 	if blank(wa.Fingerprint) {
 		a.DedupKey = labelsFingerprint(a.Labels)
 	} else {
-		a.DedupKey = clean(wa.Fingerprint)
+		a.DedupKey = quench.CleanText(wa.Fingerprint)
 		if err := checkLen(func() string { return l.at("fingerprint") }, a.DedupKey, quench.MaxDedupKeyBytes); err != nil {
 			return err
 		}
@@ -164,14 +164,14 @@ func webhookAlertTo(a *quench.Alert, wa *webhookAlert, i int, source, groupStatu
 
 	d := object{buf: make([]byte, 0, len(group)+len(wa.GeneratorURL)+64)}
 	d.buf = append(d.buf, group...)
-	d.str("generatorURL", clean(wa.GeneratorURL))
+	d.str("generatorURL", quench.CleanText(wa.GeneratorURL))
 	if source == quench.SourceGrafana {
-		d.str("silenceURL", clean(wa.SilenceURL))
-		d.str("dashboardURL", clean(wa.DashboardURL))
-		d.str("panelURL", clean(wa.PanelURL))
-		d.str("imageURL", clean(wa.ImageURL))
+		d.str("silenceURL", quench.CleanText(wa.SilenceURL))
+		d.str("dashboardURL", quench.CleanText(wa.DashboardURL))
+		d.str("panelURL", quench.CleanText(wa.PanelURL))
+		d.str("imageURL", quench.CleanText(wa.ImageURL))
 		d.raw("values", cleanRaw(wa.Values))
-		d.str("valueString", clean(wa.ValueString))
+		d.str("valueString", quench.CleanText(wa.ValueString))
 	}
 	a.Details = d.done()
 	return nil
@@ -181,10 +181,10 @@ func webhookAlertTo(a *quench.Alert, wa *webhookAlert, i int, source, groupStatu
 // the first line of the description, else the alert name and instance.
 func webhookSummary(labels, annotations map[string]string, source string) string {
 	if s := annotations["summary"]; !blank(s) {
-		return cut(s, quench.MaxSummaryBytes)
+		return quench.CutText(s, quench.MaxSummaryBytes)
 	}
 	if s := firstLine(annotations["description"]); s != "" {
-		return cut(s, quench.MaxSummaryBytes)
+		return quench.CutText(s, quench.MaxSummaryBytes)
 	}
 	s := labels["alertname"]
 	if blank(s) {
@@ -193,5 +193,5 @@ func webhookSummary(labels, annotations map[string]string, source string) string
 	if inst := labels["instance"]; !blank(inst) {
 		s += " on " + inst
 	}
-	return cut(s, quench.MaxSummaryBytes)
+	return quench.CutText(s, quench.MaxSummaryBytes)
 }

@@ -84,6 +84,8 @@ type Router struct {
 	vms sync.Pool
 }
 
+var _ quench.Router = (*Router)(nil)
+
 type entry struct {
 	runbookID string
 	rank      int

@@ -41,6 +41,11 @@ func startLatency(b *testing.B, interval time.Duration) {
 			{`{"name": "more"}`, "echo $QUENCH_LABEL_ALERTNAME"},
 		},
 	}, func(r *Runner) { r.Workers = 4 })
+	sub, err := e.events.Subscribe(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sub.Close()
 	var fromProcess, fromRunner []time.Duration
 	next := time.Now()
 	for b.Loop() {
@@ -51,26 +56,24 @@ func startLatency(b *testing.B, interval time.Duration) {
 			Action: quench.ActionTrigger, Severity: quench.SeverityHigh, Summary: "latency",
 			Labels: map[string]string{"alertname": "TestAlert"}, ReceivedAt: time.Now(), RunbookID: "test-rb",
 		}
-		res, err := e.incident.IngestAlerts(context.Background(), []quench.Alert{alert})
+		res, err := e.incident.IngestAlerts(context.Background(), []quench.Alert{alert}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		committed := time.Now()
-		ch, cancel := e.r.Subscribe(context.Background(), res[0].IncidentID)
-		e.r.OnIngested(context.Background(), []quench.Alert{alert}, res)
-		for out := range ch {
-			if !out.Done || out.Step != "stamp" {
+		for ev := range sub.Events() {
+			if ev.Kind != quench.IncidentStepFinished || ev.Step != "stamp" || ev.IncidentID != res[0].IncidentID {
 				continue
 			}
-			ns, err := strconv.ParseInt(strings.TrimSpace(out.Run.Output), 10, 64)
+			run := e.finished(res[0].IncidentID, "stamp")
+			ns, err := strconv.ParseInt(strings.TrimSpace(run.Output), 10, 64)
 			if err != nil {
-				b.Fatalf("stamp output %q: %v", out.Run.Output, err)
+				b.Fatalf("stamp output %q: %v", run.Output, err)
 			}
 			fromProcess = append(fromProcess, time.Unix(0, ns).Sub(committed))
-			fromRunner = append(fromRunner, out.Run.StartedAt.Sub(committed))
+			fromRunner = append(fromRunner, run.StartedAt.Sub(committed))
 			break
 		}
-		cancel()
 	}
 	b.StopTimer()
 	p50, p99, worst := percentiles(fromProcess)
@@ -125,12 +128,12 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // TestDiagnosisBurst opens 200 incidents in one burst (50 with -short;
 // BenchmarkDiagnosisBurst opens 1,000)
-// from 50 concurrent ingest callers, each alert its own IngestAlerts and
-// OnIngested call, as HTTP requests would be. Every diagnosis (three steps
-// each) must complete, the processes running at once must never exceed
-// Workers (the runner's gauge and, from outside, the process groups in
-// /proc), and OnIngested must never hold its caller. It logs the total
-// time and the peak memory.
+// from 50 concurrent ingest callers, each alert its own IngestAlerts
+// call, as HTTP requests would be; the runner hears of them through the
+// incident events. Every diagnosis (three steps each) must complete, and
+// the processes running at once must never exceed Workers (the runner's
+// gauge and, from outside, the process groups in /proc). It logs the
+// total time and the peak memory.
 //
 //	go test -run=DiagnosisBurst -v ./runner
 func TestDiagnosisBurst(t *testing.T) {
@@ -152,7 +155,6 @@ func BenchmarkDiagnosisBurst(b *testing.B) {
 		b.ReportMetric(float64(f.heapPeak)/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(f.vmHWM)/(1<<20), "VmHWM-MiB")
 		b.ReportMetric(float64(f.maxRunning), "max-procs")
-		b.ReportMetric(ms(f.hookMax), "hook-max-ms")
 	}
 }
 
@@ -161,7 +163,6 @@ type burstFigures struct {
 	heapPeak   uint64
 	vmHWM      uint64
 	maxRunning int64
-	hookMax    time.Duration
 }
 
 func burst(tb testing.TB, n int) burstFigures {
@@ -201,7 +202,6 @@ func burst(tb testing.TB, n int) burstFigures {
 
 	start := time.Now()
 	const callers = 50
-	var hookMax atomic.Int64
 	var wg sync.WaitGroup
 	for c := range callers {
 		wg.Add(1)
@@ -213,15 +213,9 @@ func burst(tb testing.TB, n int) burstFigures {
 					Action: quench.ActionTrigger, Severity: quench.Severities[i%4], Summary: "burst",
 					Labels: map[string]string{"alertname": "TestAlert", "n": strconv.Itoa(i)}, ReceivedAt: time.Now(), RunbookID: "test-rb",
 				}
-				res, err := e.incident.IngestAlerts(context.Background(), []quench.Alert{alert})
-				if err != nil {
+				if _, err := e.incident.IngestAlerts(context.Background(), []quench.Alert{alert}, nil); err != nil {
 					tb.Error(err)
 					return
-				}
-				t0 := time.Now()
-				e.r.OnIngested(context.Background(), []quench.Alert{alert}, res)
-				if d := int64(time.Since(t0)); d > hookMax.Load() {
-					hookMax.Store(d)
 				}
 			}
 		}()
@@ -241,11 +235,11 @@ func burst(tb testing.TB, n int) burstFigures {
 	memWG.Wait()
 
 	st := e.r.Stats()
-	f := burstFigures{total: total, heapPeak: heapPeak.Load(), vmHWM: vmHWM(), maxRunning: st.MaxRunning, hookMax: time.Duration(hookMax.Load())}
+	f := burstFigures{total: total, heapPeak: heapPeak.Load(), vmHWM: vmHWM(), maxRunning: st.MaxRunning}
 	tb.Logf("burst of %d incidents, %d workers: ingested in %v, all diagnosed in %v (%.0f steps/s); "+
-		"max processes: gauge %d, seen in /proc %d; OnIngested max %v; peak heap in use %.1f MiB, VmHWM %.1f MiB (test process, store included)",
+		"max processes: gauge %d, seen in /proc %d; peak heap in use %.1f MiB, VmHWM %.1f MiB (test process, store included)",
 		n, workers, ingested.Round(time.Millisecond), total.Round(time.Millisecond), float64(st.StepsRun)/total.Seconds(),
-		st.MaxRunning, maxProcs, f.hookMax, float64(f.heapPeak)/(1<<20), float64(f.vmHWM)/(1<<20))
+		st.MaxRunning, maxProcs, float64(f.heapPeak)/(1<<20), float64(f.vmHWM)/(1<<20))
 
 	if st.Diagnosed != int64(n) || st.StepsRun != int64(3*n) {
 		tb.Errorf("diagnosed %d, steps run %d; want %d and %d", st.Diagnosed, st.StepsRun, n, 3*n)

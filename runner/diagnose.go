@@ -7,47 +7,83 @@ import (
 	"github.com/quench-sh/quench"
 )
 
-// OnIngested is the hook the HTTP server calls once ingested alerts are
-// committed (http.Server.OnIngested). For every alert that opened an
-// incident it queues that incident's diagnosis, once, and returns at once:
-// the request never waits for a command. Repeats (OutcomeDeduplicated) and
-// acks or resolves queue nothing. Queued diagnoses run most severe first,
-// then oldest first, and between two steps a diagnosis lets a newly opened
-// incident of the same or higher severity go first (see job.before); a
-// storm of new incidents waits in the queue, it never starts more than
-// Workers processes.
-func (r *Runner) OnIngested(ctx context.Context, alerts []quench.Alert, results []quench.IngestResult) {
-	if !r.AutoDiagnosis {
-		return
+// listen queues a diagnosis for every incident that opens, from the
+// incident events (IncidentOpened, published once the incident committed),
+// until ctx ends. When events were lost (the subscription lagged) it
+// reloads from the store the incidents opened since the newest it saw.
+// Queued diagnoses run most severe first, then oldest first, and between
+// two steps a diagnosis lets a newly opened incident of the same or higher
+// severity go first (see job.before); a storm of new incidents waits in
+// the queue, it never starts more than Workers processes.
+func (r *Runner) listen(ctx context.Context, sub quench.Subscription) {
+	defer r.wg.Done()
+	defer sub.Close()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-sub.Events():
+			if !ok {
+				return
+			}
+			if ev.Kind == quench.IncidentOpened {
+				r.enqueue(ev.IncidentID, ev.Severity)
+			}
+		case <-sub.Lagged():
+			r.reload(ctx)
+		}
 	}
+}
+
+// reload queues the diagnosis of incidents opened after the newest one
+// the runner saw open, newest first, page by page.
+func (r *Runner) reload(ctx context.Context) {
+	r.mu.Lock()
+	since := r.newest
+	r.mu.Unlock()
+	r.Logger.Warn("runner: incident events lost; reloading opened incidents from the store", "after_incident", since)
+	before := int64(0)
+	for {
+		incs, err := r.Incidents.FindIncidents(ctx, quench.IncidentFilter{BeforeID: before, Limit: 200})
+		if err != nil {
+			if ctx.Err() == nil {
+				r.Logger.Error("runner: reload opened incidents", "err", err)
+			}
+			return
+		}
+		for _, inc := range incs {
+			if inc.ID <= since {
+				return
+			}
+			r.enqueue(inc.ID, inc.Severity)
+		}
+		if len(incs) == 0 {
+			return
+		}
+		before = incs[len(incs)-1].ID
+	}
+}
+
+// enqueue queues an incident's diagnosis once and wakes a worker; it
+// returns at once.
+func (r *Runner) enqueue(id int64, sev quench.Severity) {
 	r.mu.Lock()
 	if !r.started || r.closed {
 		r.mu.Unlock()
 		return
 	}
-	queued := 0
-	for i, res := range results {
-		if res.Outcome != quench.OutcomeOpened || res.IncidentID == 0 {
-			continue
-		}
-		if _, dup := r.pending[res.IncidentID]; dup {
-			continue
-		}
-		var sev quench.Severity
-		if i < len(alerts) {
-			sev = alerts[i].Severity
-		}
-		r.pending[res.IncidentID] = struct{}{}
-		r.seq++
-		r.queue.push(job{incidentID: res.IncidentID, severity: sev, seq: r.seq})
-		queued++
+	r.newest = max(r.newest, id)
+	if _, dup := r.pending[id]; dup {
+		r.mu.Unlock()
+		return
 	}
+	r.pending[id] = struct{}{}
+	r.seq++
+	r.queue.push(job{incidentID: id, severity: sev, seq: r.seq})
 	r.mu.Unlock()
-	for range min(queued, cap(r.notify)) {
-		select {
-		case r.notify <- struct{}{}:
-		default: // every worker already has a wake-up waiting
-		}
+	select {
+	case r.notify <- struct{}{}:
+	default: // every worker already has a wake-up waiting
 	}
 }
 

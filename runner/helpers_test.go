@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/inmem"
 	"github.com/quench-sh/quench/markdown"
 	"github.com/quench-sh/quench/shell"
 	"github.com/quench-sh/quench/sqldb"
@@ -139,6 +141,7 @@ type env struct {
 	audit    *sqldb.AuditService
 	cc       *sqldb.ChangeControlService
 	deploys  *sqldb.DeployService
+	events   *inmem.EventService
 	markDir  string // steps see it as $MARK_DIR
 	seq      atomic.Int64
 }
@@ -149,14 +152,15 @@ type env struct {
 func newEnv(t testing.TB, p testPack, adjust ...func(*Runner)) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}, markDir: t.TempDir()}
-	e.db = sqldbtest.OpenConfig(t, sqldb.DialectSQLite, sqldb.Config{Now: e.clock.Now})
+	e.events = inmem.NewEventService(0)
+	e.db = sqldbtest.OpenConfig(t, sqldb.DialectSQLite, sqldb.Config{Now: e.clock.Now, Events: e.events})
 	e.pack = writePack(t, p)
 	e.incident = sqldb.NewIncidentService(e.db)
 	e.audit = sqldb.NewAuditService(e.db)
 	e.cc = sqldb.NewChangeControlService(e.db)
 	e.deploys = sqldb.NewDeployService(e.db)
 	e.r = &Runner{
-		Incidents: e.incident, Audit: e.audit, ChangeControl: e.cc, Deploys: e.deploys,
+		Incidents: e.incident, StepLog: e.incident, Events: e.events, Audit: e.audit, ChangeControl: e.cc, Deploys: e.deploys,
 		Runbooks: &markdown.RunbookService{Pack: e.pack}, FirstSteps: e.pack.FirstSteps,
 		Targets:       map[string]shell.Runner{LocalTarget: shell.Local{KillGrace: 300 * time.Millisecond}},
 		Env:           map[string]string{"MARK_DIR": e.markDir},
@@ -176,7 +180,7 @@ func newEnv(t testing.TB, p testPack, adjust ...func(*Runner)) *env {
 }
 
 // open ingests one alert of the test runbook (or labels' alertname) and
-// hands the result to OnIngested, as the HTTP server does. It returns the
+// waits until the runner has the incident's opened event. It returns the
 // incident id.
 func (e *env) open(labels map[string]string) int64 {
 	e.t.Helper()
@@ -205,16 +209,28 @@ func (e *env) openMany(n int, sev quench.Severity, labels map[string]string) []i
 func (e *env) ingest(alerts []quench.Alert) []int64 {
 	e.t.Helper()
 	ctx := context.Background()
-	res, err := e.incident.IngestAlerts(ctx, alerts)
+	res, err := e.incident.IngestAlerts(ctx, alerts, nil)
 	if err != nil {
 		e.t.Fatalf("ingest: %v", err)
 	}
-	e.r.OnIngested(ctx, alerts, res)
 	ids := make([]int64, len(res))
 	for i, r := range res {
 		ids[i] = r.IncidentID
 	}
+	e.waitQueued(slices.Max(ids))
 	return ids
+}
+
+// waitQueued waits until an open runner has heard of incident id (its
+// opened event is queued), so tests see diagnoses queued in the order
+// they opened. A closed runner hears nothing.
+func (e *env) waitQueued(id int64) {
+	e.t.Helper()
+	e.waitFor(fmt.Sprintf("incident %d queued", id), func() bool {
+		e.r.mu.Lock()
+		defer e.r.mu.Unlock()
+		return !e.r.AutoDiagnosis || !e.r.started || e.r.closed || e.r.newest >= id
+	})
 }
 
 // waitDiagnosed waits until n diagnoses have finished.
@@ -256,6 +272,7 @@ type stepEvent struct {
 	DryRun       bool         `json:"dry_run"`
 	Reason       string       `json:"reason"`
 	Error        string       `json:"error"`
+	StartedAt    time.Time    `json:"started_at"`
 	Raw          string
 }
 

@@ -185,7 +185,7 @@ func TestCloseCancelsRunningSteps(t *testing.T) {
 	if _, err := e.run(quench.StepRunRequest{IncidentID: id, StepName: "hang"}); quench.ErrorCode(err) != quench.EUNAVAILABLE {
 		t.Errorf("RunStep after Close: %v", err)
 	}
-	e.open(nil) // OnIngested after Close queues nothing, and does not panic
+	e.open(nil) // An incident opened after Close queues nothing, and does not panic
 	if q := e.r.Stats().Queued; q != 0 {
 		t.Errorf("queued after close: %d", q)
 	}

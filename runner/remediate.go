@@ -165,21 +165,23 @@ func (r *Runner) dryRun(ctx context.Context, p *plan, needsConfirm, frozen bool)
 		Target: p.target, Class: p.class, Reason: strings.Join(why, "; "),
 		EnvNames: shell.EnvNames(p.env), Actor: p.actor, DryRun: true, ExitCode: 0,
 	}
-	if _, err := r.Incidents.AddEvent(ctx, quench.TimelineEvent{
-		IncidentID: p.key.incidentID, Kind: quench.EventNote, Actor: p.actor,
-		Text: fmt.Sprintf("dry run of step %s: would run on %s (%s); nothing was run", p.step.Name, p.target, p.class),
-		Data: mustJSON(struct {
-			stepInfo
-			DryRun bool     `json:"dry_run"`
-			Env    []string `json:"env"`
-		}{p.info(), true, run.EnvNames}),
+	if _, err := r.StepLog.RecordStep(ctx, quench.StepRecord{Step: p.step.Name,
+		Event: quench.TimelineEvent{
+			IncidentID: p.key.incidentID, Kind: quench.EventNote, Actor: p.actor,
+			Text: fmt.Sprintf("dry run of step %s: would run on %s (%s); nothing was run", p.step.Name, p.target, p.class),
+			Data: mustJSON(struct {
+				stepInfo
+				DryRun bool     `json:"dry_run"`
+				Env    []string `json:"env"`
+			}{p.info(), true, run.EnvNames}),
+		},
+		Audit: auditEntry(p.actor, quench.AuditStepDryRun, p.key, quench.AuditOK, auditData{
+			Incident: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Target: p.target,
+			Command: p.step.Command, Class: p.class, DryRun: true,
+		}),
 	}); err != nil {
 		r.Logger.Error("cannot record dry run", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
 	}
-	r.audit(ctx, p.actor, ActionStepDryRun, p.key, OutcomeOK, auditData{
-		Incident: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Target: p.target,
-		Command: p.step.Command, Class: p.class, DryRun: true,
-	})
 	return run
 }
 

@@ -54,7 +54,7 @@ func (e *env) marked(name string) bool {
 func (e *env) refusals() []*quench.AuditEntry {
 	var out []*quench.AuditEntry
 	for _, a := range e.auditEntries() {
-		if a.Outcome == OutcomeRefused {
+		if a.Outcome == "refused" {
 			out = append(out, a)
 		}
 	}
@@ -169,10 +169,10 @@ func TestRunStepDryRunRunsNothing(t *testing.T) {
 	}
 	var dry int
 	for _, a := range e.auditEntries() {
-		if a.Action == ActionStepRun {
+		if a.Action == "step.run" {
 			t.Errorf("dry run audited as a run: %+v", a)
 		}
-		if a.Action == ActionStepDryRun {
+		if a.Action == "step.dry_run" {
 			dry++
 		}
 	}
@@ -250,7 +250,7 @@ func TestRunStepDuringFreeze(t *testing.T) {
 	}
 	var audited bool
 	for _, a := range e.auditEntries() {
-		if a.Action == ActionStepRun && a.Outcome == OutcomeOK && strings.HasSuffix(a.Subject, "/step/restart") {
+		if a.Action == "step.run" && a.Outcome == "ok" && strings.HasSuffix(a.Subject, "/step/restart") {
 			var d auditData
 			json.Unmarshal(a.Data, &d)
 			audited = d.GrantID == grant.ID && d.GrantReason == "INC-7 database restore"

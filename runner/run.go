@@ -214,7 +214,7 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	// to its first command; the event is written within milliseconds,
 	// while the step runs, and always before step_finished.
 	record := func() error {
-		_, err := r.Incidents.AddEvent(bctx, started)
+		_, err := r.StepLog.RecordStep(bctx, quench.StepRecord{Step: p.step.Name, Event: started})
 		return err
 	}
 	recorded := make(chan error, 1)
@@ -239,17 +239,20 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	}
 
 	run, fin, outcome, text := r.outcome(p, res, runErr)
-	if _, err := r.Incidents.AddEvent(bctx, quench.TimelineEvent{
-		IncidentID: p.key.incidentID, Kind: quench.EventStepFinished, Actor: p.actor, Text: text, Data: mustJSON(fin),
+	exit := run.ExitCode
+	// The result and its audit entry commit together.
+	if _, err := r.StepLog.RecordStep(bctx, quench.StepRecord{Step: p.step.Name,
+		Event: quench.TimelineEvent{
+			IncidentID: p.key.incidentID, Kind: quench.EventStepFinished, Actor: p.actor, Text: text, Data: mustJSON(fin),
+		},
+		Audit: auditEntry(p.actor, quench.AuditStepRun, p.key, outcome, auditData{
+			Incident: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Target: p.target,
+			Command: p.step.Command, Class: p.class, ExitCode: &exit, TimedOut: run.TimedOut,
+			OutputSHA256: run.OutputSHA256, GrantID: grantID, GrantReason: grantReason, Reason: fin.Error,
+		}),
 	}); err != nil {
 		r.Logger.Error("cannot record step result", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
 	}
-	exit := run.ExitCode
-	r.audit(bctx, p.actor, ActionStepRun, p.key, outcome, auditData{
-		Incident: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Target: p.target,
-		Command: p.step.Command, Class: p.class, ExitCode: &exit, TimedOut: run.TimedOut,
-		OutputSHA256: run.OutputSHA256, GrantID: grantID, GrantReason: grantReason, Reason: fin.Error,
-	})
 	r.live.publish(quench.StepOutput{IncidentID: p.key.incidentID, Step: p.step.Name, Done: true, Run: run})
 	r.Logger.Info("step finished", "incident", p.key.incidentID, "step", p.step.Name, "target", p.target,
 		"actor", p.actor, "exit_code", run.ExitCode, "timed_out", run.TimedOut, "duration", run.Duration)
@@ -266,13 +269,13 @@ func (r *Runner) outcome(p *plan, res shell.Result, runErr error) (*quench.StepR
 		EnvNames: shell.EnvNames(p.env), Actor: p.actor, GrantID: grantID,
 	}
 	fin := finishedData{stepInfo: p.info(), GrantID: grantID, GrantReason: grantReason, Reason: p.reason}
-	outcome := OutcomeOK
+	outcome := quench.AuditOK
 	var text string
 	if runErr != nil {
 		msg := string(shell.Scrub([]byte(runErr.Error()), r.secrets))
 		run.ExitCode, fin.ExitCode, fin.Error = -1, -1, msg
 		run.Reason = "could not run: " + msg
-		outcome = OutcomeFailed
+		outcome = quench.AuditFailed
 		text = fmt.Sprintf("step %s could not run on %s: %s", p.step.Name, p.target, msg)
 	} else {
 		run.StartedAt, run.Duration = res.Started, res.Duration()
@@ -283,13 +286,13 @@ func (r *Runner) outcome(p *plan, res shell.Result, runErr error) (*quench.StepR
 		fin.OutputSHA256, fin.StartedAt = res.OutputSHA256, res.Started
 		switch {
 		case res.TimedOut:
-			outcome = OutcomeFailed
+			outcome = quench.AuditFailed
 			text = fmt.Sprintf("step %s timed out after %v and was killed", p.step.Name, p.timeout)
 		case res.Canceled:
-			outcome = OutcomeFailed
+			outcome = quench.AuditFailed
 			text = fmt.Sprintf("step %s was stopped: quench is shutting down", p.step.Name)
 		case res.ExitCode != 0:
-			outcome = OutcomeFailed
+			outcome = quench.AuditFailed
 			text = fmt.Sprintf("step %s exited %d after %v", p.step.Name, res.ExitCode, res.Duration().Round(time.Millisecond))
 		default:
 			text = fmt.Sprintf("step %s succeeded in %v", p.step.Name, res.Duration().Round(time.Millisecond))
@@ -299,33 +302,38 @@ func (r *Runner) outcome(p *plan, res shell.Result, runErr error) (*quench.StepR
 }
 
 // refuse records a step that will not run: on the timeline (when
-// timeline is set) and always in the audit trail.
+// timeline is set) together with its audit entry, and always in the audit
+// trail.
 func (r *Runner) refuse(ctx context.Context, key stepKey, info stepInfo, reason string, timeline bool) {
-	if timeline {
-		if _, err := r.Incidents.AddEvent(ctx, quench.TimelineEvent{
-			IncidentID: key.incidentID, Kind: quench.EventStepRefused, Actor: info.Actor,
-			Text: "refused step " + info.Step + ": " + reason,
-			Data: mustJSON(refusedData{stepInfo: info, Reason: reason}),
-		}); err != nil {
-			r.Logger.Error("cannot record refused step", "incident", key.incidentID, "step", info.Step, "err", err)
-		}
-	}
-	r.audit(ctx, info.Actor, ActionStepRun, key, OutcomeRefused, auditData{
+	entry := auditEntry(info.Actor, quench.AuditStepRun, key, quench.AuditRefused, auditData{
 		Incident: key.incidentID, Step: info.Step, Section: info.Section, Target: info.Target,
 		Command: info.Command, Class: info.Class, Reason: reason,
 	})
+	var err error
+	if timeline {
+		_, err = r.StepLog.RecordStep(ctx, quench.StepRecord{Step: info.Step,
+			Event: quench.TimelineEvent{
+				IncidentID: key.incidentID, Kind: quench.EventStepRefused, Actor: info.Actor,
+				Text: "refused step " + info.Step + ": " + reason,
+				Data: mustJSON(refusedData{stepInfo: info, Reason: reason}),
+			},
+			Audit: entry,
+		})
+	} else {
+		_, err = r.Audit.Append(ctx, *entry)
+	}
+	if err != nil {
+		r.Logger.Error("cannot record refused step", "incident", key.incidentID, "step", info.Step, "err", err)
+	}
 	r.Logger.Warn("step refused", "incident", key.incidentID, "step", info.Step, "actor", info.Actor, "reason", reason)
 }
 
-func (r *Runner) audit(ctx context.Context, actor, action string, key stepKey, outcome string, data auditData) {
+// auditEntry is the audit entry of a step's run, refusal or dry run.
+func auditEntry(actor, action string, key stepKey, outcome string, data auditData) *quench.AuditEntry {
 	if actor == "" {
 		actor = "unknown"
 	}
-	if _, err := r.Audit.Append(ctx, quench.AuditEntry{
-		Actor: actor, Action: action, Subject: subject(key), Outcome: outcome, Data: mustJSON(data),
-	}); err != nil {
-		r.Logger.Error("cannot append to the audit trail", "action", action, "subject", subject(key), "err", err)
-	}
+	return &quench.AuditEntry{Actor: actor, Action: action, Subject: subject(key), Outcome: outcome, Data: mustJSON(data)}
 }
 
 // mark adds d to a step's count in m (active or waiting).

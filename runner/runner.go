@@ -53,15 +53,6 @@ const LocalTarget = "local"
 // SystemActor is the actor of automatic diagnosis runs.
 const SystemActor = "system"
 
-// Audit action and outcomes of step runs.
-const (
-	ActionStepRun    = "step.run"
-	ActionStepDryRun = "step.dry_run"
-	OutcomeOK        = "ok"
-	OutcomeFailed    = "failed"
-	OutcomeRefused   = "refused"
-)
-
 // bookkeepingTimeout bounds the timeline and audit writes of a step that
 // was cancelled, so Close still records how it ended.
 const bookkeepingTimeout = 10 * time.Second
@@ -69,7 +60,10 @@ const bookkeepingTimeout = 10 * time.Second
 // Runner runs runbook steps for incidents. Set the exported fields, call
 // Open, and Close when done. Fields must not change after Open.
 type Runner struct {
-	Incidents     quench.IncidentService
+	Incidents quench.IncidentService
+	// StepLog records each run, refusal and dry run, its timeline event
+	// and audit entry together.
+	StepLog       quench.StepLog
 	Audit         quench.AuditService
 	ChangeControl quench.ChangeControlService
 	// Deploys gives steps QUENCH_LAST_GOOD_SHA; nil means no last-good
@@ -92,8 +86,10 @@ type Runner struct {
 	// MaxOutput is how many bytes of a step's output are kept (default
 	// 256 KiB, the tail, the cut marked).
 	MaxOutput int
-	// AutoDiagnosis runs diagnosis when an incident opens; when false,
-	// OnIngested does nothing.
+	// Events tells the runner when incidents open; required with
+	// AutoDiagnosis.
+	Events quench.EventService
+	// AutoDiagnosis runs diagnosis when an incident opens.
 	AutoDiagnosis bool
 	Logger        *slog.Logger
 	Now           func() time.Time
@@ -106,6 +102,7 @@ type Runner struct {
 	closed  bool
 	queue   jobQueue
 	seq     uint64
+	newest  int64              // the highest incident id queued: where a reload stops
 	pending map[int64]struct{} // incidents whose diagnosis is queued or running
 	active  map[stepKey]int    // steps running now, per incident
 	waiting map[stepKey]int    // person's runs waiting for a process slot
@@ -144,8 +141,19 @@ func (r *Runner) Open(ctx context.Context) error {
 	if r.started {
 		return fmt.Errorf("runner: already open")
 	}
-	r.started = true
 	r.ctx, r.cancel = context.WithCancel(ctx)
+	if r.AutoDiagnosis {
+		// Subscribed before Open returns: no incident that opens after
+		// it is missed.
+		sub, err := r.Events.Subscribe(r.ctx)
+		if err != nil {
+			r.cancel()
+			return fmt.Errorf("runner: subscribe to incident events: %w", err)
+		}
+		r.wg.Add(1)
+		go r.listen(r.ctx, sub)
+	}
+	r.started = true
 	r.notify = make(chan struct{}, r.Workers)
 	r.slots = newSlots(r.Workers)
 	for range r.Workers {
@@ -162,7 +170,9 @@ func (r *Runner) init() error {
 		set  bool
 	}{
 		{"Incidents", r.Incidents != nil},
+		{"StepLog", r.StepLog != nil},
 		{"Audit", r.Audit != nil},
+		{"Events (with AutoDiagnosis)", r.Events != nil || !r.AutoDiagnosis},
 		{"ChangeControl", r.ChangeControl != nil},
 		{"Runbooks", r.Runbooks != nil},
 		{"Targets[\"local\"]", r.Targets[LocalTarget] != nil},

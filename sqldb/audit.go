@@ -2,14 +2,10 @@ package sqldb
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/quench-sh/quench"
 )
@@ -21,38 +17,6 @@ var _ quench.AuditService = (*AuditService)(nil)
 
 // NewAuditService returns the audit trail of db.
 func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
-
-// Audit outcomes.
-const (
-	OutcomeOK      = "ok"
-	OutcomeRefused = "refused"
-	OutcomeFailed  = "failed"
-)
-
-// HashAuditEntry returns the hex SHA-256 of an entry's canonical encoding:
-// seq, at (RFC 3339 with nanoseconds, UTC), actor, action, subject, outcome,
-// data and prev_hash, each written as its byte length, a colon, the bytes
-// and a newline, so no field can run into the next.
-func HashAuditEntry(e *quench.AuditEntry) string {
-	h := sha256.New()
-	var buf []byte
-	field := func(s string) {
-		buf = strconv.AppendInt(buf[:0], int64(len(s)), 10)
-		buf = append(buf, ':')
-		buf = append(buf, s...)
-		buf = append(buf, '\n')
-		h.Write(buf)
-	}
-	field(strconv.FormatInt(e.Seq, 10))
-	field(e.At.UTC().Format(time.RFC3339Nano))
-	field(e.Actor)
-	field(e.Action)
-	field(e.Subject)
-	field(e.Outcome)
-	field(string(e.Data))
-	field(e.PrevHash)
-	return hex.EncodeToString(h.Sum(nil))
-}
 
 // Append fills Seq, PrevHash and Hash and stores the entry in a transaction
 // of its own. At defaults to now and Outcome to "ok".
@@ -83,17 +47,17 @@ func (tx *txn) audit(ctx context.Context, e quench.AuditEntry) (*quench.AuditEnt
 		e.At = tx.db.now()
 	}
 	if e.Outcome == "" {
-		e.Outcome = OutcomeOK
+		e.Outcome = quench.AuditOK
 	}
 	e.At = utc(e.At)
-	e.Actor, e.Action, e.Subject, e.Outcome = clean(e.Actor), clean(e.Action), clean(e.Subject), clean(e.Outcome)
+	e.Actor, e.Action, e.Subject, e.Outcome = quench.CleanText(e.Actor), quench.CleanText(e.Action), quench.CleanText(e.Subject), quench.CleanText(e.Outcome)
 	e.Data = nil
 	if data != "" {
 		e.Data = json.RawMessage(data)
 	}
 	e.Seq = tx.headSeq + 1
 	e.PrevHash = tx.headHash
-	e.Hash = HashAuditEntry(&e)
+	e.Hash = e.ComputeHash()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, data, e.PrevHash, e.Hash); err != nil {
@@ -194,7 +158,7 @@ func (s *AuditService) Verify(ctx context.Context) (checked int64, err error) {
 		case e.PrevHash != prevHash:
 			return checked, quench.Errorf(quench.EINVALID,
 				"audit entry %d: prev_hash does not match the hash of entry %d; an entry was deleted or inserted before it", e.Seq, prevSeq)
-		case HashAuditEntry(e) != e.Hash:
+		case e.ComputeHash() != e.Hash:
 			return checked, quench.Errorf(quench.EINVALID, "audit entry %d: hash does not match its contents; the entry was edited", e.Seq)
 		}
 		prevSeq, prevHash = e.Seq, e.Hash

@@ -10,43 +10,6 @@ import (
 	"github.com/quench-sh/quench/sqldb"
 )
 
-// The canonical encoding is a contract: a chain exported today must verify
-// with tomorrow's code. This pins it.
-func TestHashAuditEntryIsStable(t *testing.T) {
-	e := &quench.AuditEntry{
-		Seq: 7, At: time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.FixedZone("X", 3600)),
-		Actor: "alice", Action: "step.run", Subject: "incident/3", Outcome: "ok",
-		Data: json.RawMessage(`{"cmd":"docker compose restart db"}`), PrevHash: "abc",
-	}
-	// Computed independently: for each field, len ":" bytes "\n", SHA-256.
-	const want = "8c00057eb88e7243ef9d7bb06e7459735c12bcc18c9fe85afa5b39cba5396ab2"
-	got := sqldb.HashAuditEntry(e)
-	if len(got) != 64 {
-		t.Fatalf("hash %q is not hex SHA-256", got)
-	}
-	if got != want {
-		t.Errorf("HashAuditEntry = %s, want %s (the canonical encoding changed)", got, want)
-	}
-	// Every field is covered: changing any one changes the hash.
-	for name, edit := range map[string]func(e *quench.AuditEntry){
-		"seq":       func(e *quench.AuditEntry) { e.Seq++ },
-		"at":        func(e *quench.AuditEntry) { e.At = e.At.Add(time.Microsecond) },
-		"actor":     func(e *quench.AuditEntry) { e.Actor = "mallory" },
-		"action":    func(e *quench.AuditEntry) { e.Action = "step.skip" },
-		"subject":   func(e *quench.AuditEntry) { e.Subject = "incident/4" },
-		"outcome":   func(e *quench.AuditEntry) { e.Outcome = "failed" },
-		"data":      func(e *quench.AuditEntry) { e.Data = json.RawMessage(`{}`) },
-		"prev_hash": func(e *quench.AuditEntry) { e.PrevHash = "abd" },
-		"boundary":  func(e *quench.AuditEntry) { e.Actor, e.Action = "alices", "tep.run" },
-	} {
-		c := *e
-		edit(&c)
-		if sqldb.HashAuditEntry(&c) == got {
-			t.Errorf("changing %s leaves the hash unchanged", name)
-		}
-	}
-}
-
 func appendN(t *testing.T, db *sqldb.DB, n int) []*quench.AuditEntry {
 	t.Helper()
 	s := sqldb.NewAuditService(db)
@@ -71,7 +34,7 @@ func TestAuditAppendAndFind(t *testing.T) {
 			if i > 0 {
 				prev = es[i-1].Hash
 			}
-			if e.Seq != int64(i+1) || e.PrevHash != prev || e.Hash != sqldb.HashAuditEntry(e) || e.Outcome != "ok" || e.At.IsZero() {
+			if e.Seq != int64(i+1) || e.PrevHash != prev || e.Hash != e.ComputeHash() || e.Outcome != "ok" || e.At.IsZero() {
 				t.Errorf("entry %d: %+v", i, e)
 			}
 		}
@@ -113,7 +76,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	forged := func(seq int64, prev string) stmt {
 		e := &quench.AuditEntry{Seq: seq, At: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Actor: "mallory", Action: "token.create",
 			Subject: "token/backdoor", Outcome: "ok", PrevHash: prev}
-		return stmt{insert, []any{seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, "", prev, sqldb.HashAuditEntry(e)}}
+		return stmt{insert, []any{seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, "", prev, e.ComputeHash()}}
 	}
 	for _, tt := range []struct {
 		name   string
@@ -132,7 +95,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		{"edited and rehashed", func(es []*quench.AuditEntry) []stmt {
 			e := *es[1]
 			e.Actor = "mallory"
-			return []stmt{{`UPDATE audit_log SET actor = 'mallory', hash = $1 WHERE seq = 2`, []any{sqldb.HashAuditEntry(&e)}}}
+			return []stmt{{`UPDATE audit_log SET actor = 'mallory', hash = $1 WHERE seq = 2`, []any{e.ComputeHash()}}}
 		}, "audit entry 3: prev_hash does not match"},
 		{"deleted middle", func([]*quench.AuditEntry) []stmt {
 			return []stmt{{q: `DELETE FROM audit_log WHERE seq = 3`}}

@@ -46,7 +46,7 @@ func benchIngest(b *testing.B, perCall int) {
 			}
 			// Open every incident first: the figure is about a storm of repeats.
 			for i := range (keys + perCall - 1) / perCall {
-				if _, err := s.IngestAlerts(context.Background(), mk(i)); err != nil {
+				if _, err := s.IngestAlerts(context.Background(), mk(i), nil); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -56,7 +56,7 @@ func benchIngest(b *testing.B, perCall int) {
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, err := s.IngestAlerts(context.Background(), mk(int(next.Add(1)))); err != nil {
+					if _, err := s.IngestAlerts(context.Background(), mk(int(next.Add(1))), nil); err != nil {
 						b.Error(err)
 						return
 					}

@@ -38,13 +38,13 @@ func (s *ChangeControlService) Frozen(ctx context.Context) (bool, error) {
 
 // SetFrozen turns the freeze on or off and audits who did it.
 func (s *ChangeControlService) SetFrozen(ctx context.Context, frozen bool, actor string) error {
-	actor = clean(actor)
+	actor = quench.CleanText(actor)
 	if actor == "" {
 		return quench.Errorf(quench.EINVALID, "an actor is required")
 	}
-	v, action := "off", "freeze.off"
+	v, action := "off", quench.AuditFreezeOff
 	if frozen {
-		v, action = "on", "freeze.on"
+		v, action = "on", quench.AuditFreezeOn
 	}
 	now := utc(s.db.now())
 	return s.db.write(ctx, func(tx *txn) error {
@@ -62,7 +62,7 @@ func (s *ChangeControlService) SetFrozen(ctx context.Context, frozen bool, actor
 // shown once. EINVALID without a reason or actor, or with a TTL outside
 // (0, MaxBreakGlassTTL].
 func (s *ChangeControlService) CreateGrant(ctx context.Context, reason string, ttl time.Duration, actor string) (*quench.BreakGlassGrant, string, error) {
-	reason, actor = clean(strings.TrimSpace(reason)), clean(actor)
+	reason, actor = quench.CleanText(strings.TrimSpace(reason)), quench.CleanText(actor)
 	switch {
 	case reason == "":
 		return nil, "", quench.Errorf(quench.EINVALID, "break-glass: a reason is required")
@@ -79,7 +79,7 @@ func (s *ChangeControlService) CreateGrant(ctx context.Context, reason string, t
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, g.Reason, g.Actor, hashSecret(secret), g.CreatedAt, g.ExpiresAt).Scan(&g.ID); err != nil {
 			return fmt.Errorf("sqldb: create grant: %w", err)
 		}
-		_, err := tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: "breakglass.create", Subject: grantSubject(g.ID),
+		_, err := tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: quench.AuditBreakGlassCreate, Subject: grantSubject(g.ID),
 			Data: auditData(map[string]string{"reason": reason, "expires_at": g.ExpiresAt.Format(time.RFC3339Nano)})})
 		return err
 	})
@@ -129,7 +129,7 @@ func (s *ChangeControlService) FindGrantBySecret(ctx context.Context, secret str
 // RevokeGrant revokes a grant: ENOTFOUND for an unknown id, ECONFLICT when
 // it is already revoked.
 func (s *ChangeControlService) RevokeGrant(ctx context.Context, id int64, actor string) error {
-	actor = clean(actor)
+	actor = quench.CleanText(actor)
 	if actor == "" {
 		return quench.Errorf(quench.EINVALID, "an actor is required")
 	}
@@ -148,7 +148,7 @@ func (s *ChangeControlService) RevokeGrant(ctx context.Context, id int64, actor 
 		if _, err := tx.ExecContext(ctx, `UPDATE break_glass_grants SET revoked_at = $1 WHERE id = $2`, now, id); err != nil {
 			return fmt.Errorf("sqldb: revoke grant: %w", err)
 		}
-		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: "breakglass.revoke", Subject: grantSubject(id)})
+		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: quench.AuditBreakGlassRevoke, Subject: grantSubject(id)})
 		return err
 	})
 }

@@ -24,7 +24,7 @@ func NewDeployService(db *DB) *DeployService { return &DeployService{db: db} }
 // RecordDeploy stores a deploy and audits it. Service, SHA and Actor are
 // required; DeployedAt defaults to now.
 func (s *DeployService) RecordDeploy(ctx context.Context, d quench.Deploy) (*quench.Deploy, error) {
-	d.Service, d.SHA, d.Actor, d.Note = clean(strings.TrimSpace(d.Service)), clean(strings.TrimSpace(d.SHA)), clean(d.Actor), clean(d.Note)
+	d.Service, d.SHA, d.Actor, d.Note = quench.CleanText(strings.TrimSpace(d.Service)), quench.CleanText(strings.TrimSpace(d.SHA)), quench.CleanText(d.Actor), quench.CleanText(d.Note)
 	switch {
 	case d.Service == "":
 		return nil, quench.Errorf(quench.EINVALID, "deploy: service is required")
@@ -42,7 +42,7 @@ func (s *DeployService) RecordDeploy(ctx context.Context, d quench.Deploy) (*que
 			d.Service, d.SHA, d.Actor, d.Note, d.DeployedAt).Scan(&d.ID); err != nil {
 			return fmt.Errorf("sqldb: record deploy: %w", err)
 		}
-		_, err := tx.audit(ctx, quench.AuditEntry{Actor: d.Actor, Action: "deploy.record", Subject: "deploy/" + strconv.FormatInt(d.ID, 10),
+		_, err := tx.audit(ctx, quench.AuditEntry{Actor: d.Actor, Action: quench.AuditDeployRecord, Subject: "deploy/" + strconv.FormatInt(d.ID, 10),
 			Data: auditData(map[string]string{"service": d.Service, "sha": d.SHA, "deployed_at": d.DeployedAt.Format(time.RFC3339Nano)})})
 		return err
 	})

@@ -1,12 +1,16 @@
 package sqldb
 
-import "context"
+import (
+	"context"
+
+	"github.com/quench-sh/quench"
+)
 
 // Test hooks: tests live in package sqldb_test (they use sqldbtest, which
 // imports sqldb) and reach a few internals through these.
 
-// Clean is clean, for the fuzz test.
-var Clean = clean
+// Clean is quench.CleanText, for the fuzz test.
+var Clean = quench.CleanText
 
 // ExecRaw runs SQL on the writer, bypassing the store: how tests tamper.
 func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) (int64, error) {

@@ -108,7 +108,7 @@ func withAction(a quench.Alert, act quench.Action) quench.Alert {
 
 func ingest(t testing.TB, db *sqldb.DB, alerts ...quench.Alert) []quench.IngestResult {
 	t.Helper()
-	res, err := sqldb.NewIncidentService(db).IngestAlerts(ctxT(t), alerts)
+	res, err := sqldb.NewIncidentService(db).IngestAlerts(ctxT(t), alerts, nil)
 	if err != nil {
 		t.Fatalf("IngestAlerts: %v", err)
 	}

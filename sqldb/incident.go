@@ -17,7 +17,11 @@ import (
 // to them.
 type IncidentService struct{ db *DB }
 
-var _ quench.IncidentService = (*IncidentService)(nil)
+var (
+	_ quench.IncidentService = (*IncidentService)(nil)
+	_ quench.AlertStore      = (*IncidentService)(nil)
+	_ quench.StepLog         = (*IncidentService)(nil)
+)
 
 // NewIncidentService returns the incident store of db.
 func NewIncidentService(db *DB) *IncidentService { return &IncidentService{db: db} }
@@ -174,17 +178,19 @@ func (s *IncidentService) Timeline(ctx context.Context, id int64) ([]quench.Time
 // Acknowledge marks a triggered incident acknowledged by actor. ECONFLICT
 // when it is resolved or already acknowledged.
 func (s *IncidentService) Acknowledge(ctx context.Context, id int64, actor string) (*quench.Incident, error) {
-	return s.transition(ctx, id, actor, quench.StatusAcknowledged)
+	return s.act(ctx, id, actor, quench.ActionAcknowledge)
 }
 
 // Resolve marks an open incident resolved by actor. ECONFLICT when it is
 // already resolved.
 func (s *IncidentService) Resolve(ctx context.Context, id int64, actor string) (*quench.Incident, error) {
-	return s.transition(ctx, id, actor, quench.StatusResolved)
+	return s.act(ctx, id, actor, quench.ActionResolve)
 }
 
-func (s *IncidentService) transition(ctx context.Context, id int64, actor string, to quench.Status) (*quench.Incident, error) {
-	actor = clean(actor)
+// act applies a person's action with the lifecycle (quench.ActionChange)
+// and publishes its event once committed.
+func (s *IncidentService) act(ctx context.Context, id int64, actor string, action quench.Action) (*quench.Incident, error) {
+	actor = quench.CleanText(actor)
 	if actor == "" {
 		return nil, quench.Errorf(quench.EINVALID, "an actor is required")
 	}
@@ -194,31 +200,28 @@ func (s *IncidentService) transition(ctx context.Context, id int64, actor string
 		if err != nil {
 			return err
 		}
-		switch {
-		case in.Status == quench.StatusResolved:
-			return quench.Errorf(quench.ECONFLICT, "incident %d is already resolved", id)
-		case to == quench.StatusAcknowledged && in.Status == quench.StatusAcknowledged:
-			return quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged by %s", id, in.AcknowledgedBy)
+		c, err := quench.ActionChange(in, action, actor)
+		if err != nil {
+			return err
 		}
 		now := utc(s.db.now())
-		var text string
-		if to == quench.StatusAcknowledged {
+		if c.Acknowledged {
 			err = tx.acknowledge(ctx, id, now, actor)
-			text = "acknowledged by " + actor
 		} else {
 			err = tx.resolve(ctx, id, now, actor)
-			text = "resolved by " + actor
 		}
 		if err != nil {
 			return err
 		}
-		if err := tx.event(ctx, id, now, string(to), actor, text, ""); err != nil {
+		if err := tx.event(ctx, id, now, c.Timeline, actor, c.Text, ""); err != nil {
 			return err
 		}
-		if _, err := tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: auditAction(to),
+		if _, err := tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: c.Audit,
 			Subject: incidentSubject(id), Data: auditData(map[string]string{"from": string(in.Status)})}); err != nil {
 			return err
 		}
+		tx.publish(quench.IncidentEvent{Kind: c.Event, IncidentID: id, Status: c.State.Status, Severity: c.State.Severity,
+			RunbookID: in.RunbookID, Actor: actor, At: now})
 		out, err = findIncident(ctx, tx, id)
 		return err
 	})
@@ -226,13 +229,6 @@ func (s *IncidentService) transition(ctx context.Context, id int64, actor string
 		return nil, err
 	}
 	return out, nil
-}
-
-func auditAction(to quench.Status) string {
-	if to == quench.StatusAcknowledged {
-		return "incident.ack"
-	}
-	return "incident.resolve"
 }
 
 func incidentSubject(id int64) string { return "incident/" + strconv.FormatInt(id, 10) }
@@ -262,11 +258,24 @@ func (tx *txn) event(ctx context.Context, id int64, at time.Time, kind, actor, t
 	return nil
 }
 
-// AddEvent appends an event (a note, a step's start or result) to an
-// incident's timeline. Kind and actor are required, At defaults to now and
-// Data, when set, must be JSON. ENOTFOUND for an unknown incident.
+// AddEvent appends an event (a note, a page, …) to an incident's
+// timeline and, once committed, publishes it as an incident event when
+// its kind has one (quench.IncidentEventKindOf). Kind and actor are
+// required, At defaults to now and Data, when set, must be JSON. ENOTFOUND
+// for an unknown incident.
 func (s *IncidentService) AddEvent(ctx context.Context, ev quench.TimelineEvent) (*quench.TimelineEvent, error) {
-	ev.Kind, ev.Actor, ev.Text = clean(ev.Kind), clean(ev.Actor), clean(ev.Text)
+	return s.record(ctx, "", ev, nil)
+}
+
+// RecordStep commits what happened to a step: its timeline event and its
+// audit entry (when rec.Audit is set) in one transaction, then publishes
+// the step's incident event. ENOTFOUND for an unknown incident.
+func (s *IncidentService) RecordStep(ctx context.Context, rec quench.StepRecord) (*quench.TimelineEvent, error) {
+	return s.record(ctx, rec.Step, rec.Event, rec.Audit)
+}
+
+func (s *IncidentService) record(ctx context.Context, step string, ev quench.TimelineEvent, audit *quench.AuditEntry) (*quench.TimelineEvent, error) {
+	ev.Kind, ev.Actor, ev.Text = quench.CleanText(ev.Kind), quench.CleanText(ev.Actor), quench.CleanText(ev.Text)
 	if ev.Kind == "" || ev.Actor == "" {
 		return nil, quench.Errorf(quench.EINVALID, "a timeline event needs a kind and an actor")
 	}
@@ -283,18 +292,31 @@ func (s *IncidentService) AddEvent(ctx context.Context, ev quench.TimelineEvent)
 	}
 	ev.At = utc(ev.At)
 	err = s.db.write(ctx, func(tx *txn) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE id = $1`, ev.IncidentID).Scan(&n); err != nil {
-			return fmt.Errorf("sqldb: add event: %w", err)
-		}
-		if n == 0 {
+		var status, severity string
+		var runbook sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT status, severity, runbook_id FROM incidents WHERE id = $1`, ev.IncidentID).
+			Scan(&status, &severity, &runbook)
+		if errors.Is(err, sql.ErrNoRows) {
 			return quench.Errorf(quench.ENOTFOUND, "incident %d not found", ev.IncidentID)
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)
+		if err != nil {
+			return fmt.Errorf("sqldb: add event: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			ev.IncidentID, ev.At, ev.Kind, ev.Actor, ev.Text, nullString(data)).Scan(&ev.ID)
 		if err != nil {
 			return fmt.Errorf("sqldb: add event: %w", err)
+		}
+		if audit != nil {
+			if _, err := tx.audit(ctx, *audit); err != nil {
+				return err
+			}
+		}
+		if kind := quench.IncidentEventKindOf(ev.Kind); kind != "" {
+			tx.publish(quench.IncidentEvent{Kind: kind, IncidentID: ev.IncidentID, Status: quench.Status(status),
+				Severity: quench.Severity(severity), RunbookID: runbook.String, Actor: ev.Actor, At: ev.At,
+				Step: quench.CleanText(step)})
 		}
 		return nil
 	})

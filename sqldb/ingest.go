@@ -33,6 +33,7 @@ type ingestReq struct {
 	// is not SQL is done on the caller's goroutine, so the one writer
 	// only runs statements.
 	alerts  []prepAlert
+	router  quench.Router // routes the alerts that open incidents; nil keeps their RunbookID
 	results []quench.IngestResult
 	sts     []*openState // per alert, the incident its result names
 	state   atomic.Int32
@@ -76,7 +77,7 @@ const (
 )
 
 var ingestSQL = [numStmts]string{
-	stFindOpen: `SELECT id, status, severity FROM incidents
+	stFindOpen: `SELECT id, status, severity, COALESCE(runbook_id, '') FROM incidents
 		WHERE integration = $1 AND dedup_key = $2 AND status <> 'resolved'`,
 	stInsertIncident: `INSERT INTO incidents (status, severity, summary, runbook_id, source, integration, dedup_key,
 		alert_count, labels, annotations, opened_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by)
@@ -143,22 +144,24 @@ func (g *ingester) close() {
 	g.closeStmts()
 }
 
-// IngestAlerts applies alerts to incidents. When it returns nil every alert
-// is committed durably; results are in the order of alerts. Concurrent
-// calls share transactions (group commit). If ctx ends first it returns
-// ctx.Err(): alerts the writer had not yet taken are not applied; alerts it
-// had taken may still commit, and a retry then counts as a repeat.
+// IngestAlerts applies alerts to incidents, following the lifecycle
+// (quench.AlertChange under the store's policy). When it returns nil every
+// alert is committed durably; results are in the order of alerts.
+// Concurrent calls share transactions (group commit). If ctx ends first it
+// returns ctx.Err(): alerts the writer had not yet taken are not applied;
+// alerts it had taken may still commit, and a retry then counts as a
+// repeat.
 //
-// Per alert: a trigger counts onto the key's open incident (raising its
-// severity if higher) or opens one; acknowledge and resolve act on the
-// open incident, or are ignored when there is none (or, for acknowledge,
-// when it is already acknowledged). Text is stored cleaned: invalid UTF-8
-// and NUL become U+FFFD.
-func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Alert) ([]quench.IngestResult, error) {
+// router is asked for the runbook of each alert that opens an incident,
+// and of no other: a repeat costs no routing. With a nil router an
+// opening alert keeps its RunbookID. Once the batch commits, its incident
+// events (opened, acknowledged, resolved, severity raised) are published.
+// Text is stored cleaned: invalid UTF-8 and NUL become U+FFFD.
+func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Alert, router quench.Router) ([]quench.IngestResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := validateAlerts(alerts); err != nil {
+	if err := quench.ValidateAlerts(alerts); err != nil {
 		return nil, err
 	}
 	if len(alerts) == 0 {
@@ -167,7 +170,7 @@ func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Aler
 	g := s.db.ingest
 	// The writer may still read the alerts after a cancelled caller has
 	// returned; the prepared copy keeps the caller free to reuse its slice.
-	req := &ingestReq{alerts: g.prepare(alerts), done: make(chan error, 1)}
+	req := &ingestReq{alerts: g.prepare(alerts, router), router: router, done: make(chan error, 1)}
 	if err := g.enqueue(ctx, req); err != nil {
 		return nil, err
 	}
@@ -195,38 +198,6 @@ func (g *ingester) enqueue(ctx context.Context, req *ingestReq) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func validateAlerts(alerts []quench.Alert) error {
-	if len(alerts) > quench.MaxAlertsPerCall {
-		return quench.Errorf(quench.ETOOLARGE, "%d alerts in one call, at most %d", len(alerts), quench.MaxAlertsPerCall)
-	}
-	for i := range alerts {
-		a := &alerts[i]
-		switch {
-		case a.DedupKey == "":
-			return quench.Errorf(quench.EINVALID, "alert %d: dedup key is empty", i)
-		case len(a.DedupKey) > quench.MaxDedupKeyBytes:
-			return quench.Errorf(quench.EINVALID, "alert %d: dedup key is longer than %d bytes", i, quench.MaxDedupKeyBytes)
-		case a.Action != quench.ActionTrigger && a.Action != quench.ActionAcknowledge && a.Action != quench.ActionResolve:
-			return quench.Errorf(quench.EINVALID, "alert %d: unknown action %q", i, a.Action)
-		case a.Action == quench.ActionTrigger && !a.Severity.Valid():
-			return quench.Errorf(quench.EINVALID, "alert %d: unknown severity %q", i, a.Severity)
-		case len(a.Labels) > quench.MaxLabels || len(a.Annotations) > quench.MaxLabels:
-			return quench.Errorf(quench.ETOOLARGE, "alert %d: more than %d labels or annotations", i, quench.MaxLabels)
-		}
-		if a.Action != quench.ActionTrigger {
-			continue // only a trigger's labels are stored
-		}
-		for _, m := range []map[string]string{a.Labels, a.Annotations} {
-			for k, v := range m {
-				if len(k) > quench.MaxLabelBytes || len(v) > quench.MaxLabelBytes {
-					return quench.Errorf(quench.ETOOLARGE, "alert %d: label %q is longer than %d bytes", i, cut(clean(k), 64), quench.MaxLabelBytes)
-				}
-			}
-		}
-	}
-	return nil
 }
 
 func (g *ingester) run() {

@@ -22,6 +22,7 @@ type openState struct {
 	id       int64 // 0 for a new incident until flush inserts it
 	status   quench.Status
 	severity quench.Severity
+	runbook  string
 	repeats  int64 // repeats seen in this batch and not yet written
 	lastSeen time.Time
 	dirty    bool // an existing incident with repeats to write
@@ -52,6 +53,18 @@ type auditRow struct {
 	actor, action, data string
 }
 
+// eventNote is an incident event the batch publishes once it commits,
+// when the incident's id is known: the state it describes is the one
+// right after its change, not the batch's end.
+type eventNote struct {
+	st       *openState
+	kind     quench.IncidentEventKind
+	status   quench.Status
+	severity quench.Severity
+	actor    string
+	at       time.Time
+}
+
 // batchTx is one group-commit transaction. Applying alerts only decides,
 // in memory; flush then writes everything with few statements.
 type batchTx struct {
@@ -66,6 +79,7 @@ type batchTx struct {
 	created []*openState // new incidents, in order
 	events  []eventRow
 	audits  []auditRow
+	notes   []eventNote
 
 	stmts [numStmts]*sql.Stmt // bound to the transaction on first use
 }
@@ -108,7 +122,7 @@ func (g *ingester) apply(ctx context.Context, batch []*ingestReq) (err error) {
 		r.results = make([]quench.IngestResult, len(r.alerts))
 		r.sts = make([]*openState, len(r.alerts))
 		for i := range r.alerts {
-			if r.results[i], r.sts[i], err = b.alert(ctx, &r.alerts[i]); err != nil {
+			if r.results[i], r.sts[i], err = b.alert(ctx, r, &r.alerts[i]); err != nil {
 				tx.Rollback()
 				return err
 			}
@@ -118,6 +132,7 @@ func (g *ingester) apply(ctx context.Context, batch []*ingestReq) (err error) {
 		tx.Rollback()
 		return err
 	}
+	tx.publish(b.incidentEvents()...)
 	if err := tx.commit(ctx); err != nil {
 		return err
 	}
@@ -156,13 +171,13 @@ func (b *batchTx) lookup(ctx context.Context, k openKey) (*openState, error) {
 	var st *openState
 	if c, ok := b.g.cache.get(k); ok {
 		if c.id != 0 {
-			st = &openState{id: c.id, status: c.status, severity: c.severity}
+			st = &openState{id: c.id, status: c.status, severity: c.severity, runbook: c.runbook}
 		}
 		b.open[k] = st
 		return st, nil
 	}
 	st = &openState{}
-	err := b.stmt(ctx, stFindOpen).QueryRowContext(ctx, k.integration, k.dedupKey).Scan(&st.id, &st.status, &st.severity)
+	err := b.stmt(ctx, stFindOpen).QueryRowContext(ctx, k.integration, k.dedupKey).Scan(&st.id, &st.status, &st.severity, &st.runbook)
 	if errors.Is(err, sql.ErrNoRows) {
 		st = nil
 	} else if err != nil {
@@ -176,7 +191,10 @@ func (b *batchTx) event(st *openState, at time.Time, kind, actor, text string) {
 	b.events = append(b.events, eventRow{st: st, at: at, kind: kind, actor: actor, txt: text})
 }
 
-func (b *batchTx) alert(ctx context.Context, p *prepAlert) (quench.IngestResult, *openState, error) {
+// alert decides what one alert does, with the lifecycle
+// (quench.AlertChange), and notes what flush writes and what is published
+// after commit.
+func (b *batchTx) alert(ctx context.Context, req *ingestReq, p *prepAlert) (quench.IngestResult, *openState, error) {
 	res := quench.IngestResult{DedupKey: p.key.dedupKey}
 	at := p.at
 	if at.IsZero() {
@@ -186,74 +204,82 @@ func (b *batchTx) alert(ctx context.Context, p *prepAlert) (quench.IngestResult,
 	if err != nil {
 		return res, nil, err
 	}
-	switch p.action {
-	case quench.ActionTrigger:
-		if st != nil {
-			res.Outcome = quench.OutcomeDeduplicated
-			if !st.isNew && !st.dirty {
-				st.dirty = true
-				b.dirty = append(b.dirty, st)
-			}
-			st.repeats++
-			if at.After(st.lastSeen) {
-				st.lastSeen = at
-			}
-			if p.severity.Rank() > st.severity.Rank() {
-				st.severity, st.raised = p.severity, true
-			}
-			return res, st, nil
-		}
-		if err := p.encode(); err != nil {
+	var cur quench.IncidentState
+	if st != nil {
+		cur = quench.IncidentState{Status: st.status, Severity: st.severity}
+	}
+	c := quench.AlertChange(cur, &p.a, b.g.db.policy)
+	res.Outcome = c.Outcome
+	switch {
+	case c.Opened:
+		if err := p.encode(req.router); err != nil {
 			return res, nil, err
 		}
-		st = &openState{isNew: true, opener: p, openedAt: at, status: quench.StatusTriggered,
-			severity: p.severity, lastSeen: at}
+		st = &openState{isNew: true, opener: p, openedAt: at, status: c.State.Status,
+			severity: c.State.Severity, runbook: p.runbook, lastSeen: at}
 		b.created = append(b.created, st)
 		b.open[p.key] = st
-		text := p.summary
-		if text == "" {
-			text = "opened by " + p.source
+		res.RunbookID = p.runbook
+	case c.Repeat:
+		if !st.isNew && !st.dirty {
+			st.dirty = true
+			b.dirty = append(b.dirty, st)
 		}
-		b.event(st, at, quench.EventOpened, p.source, text)
-		b.audits = append(b.audits, auditRow{st: st, actor: p.actor, action: "incident.open", data: p.openData})
-		res.Outcome = quench.OutcomeOpened
-	case quench.ActionAcknowledge:
-		if st == nil {
-			res.Outcome = quench.OutcomeIgnored
-			return res, nil, nil
+		st.repeats++
+		if at.After(st.lastSeen) {
+			st.lastSeen = at
 		}
-		if st.status != quench.StatusTriggered {
-			// Already acknowledged: nothing changes, as with PagerDuty.
-			res.Outcome = quench.OutcomeIgnored
-			return res, st, nil
+		if c.Raised {
+			st.severity, st.raised = c.State.Severity, true
 		}
-		st.status, st.acked, st.ackAt, st.ackBy = quench.StatusAcknowledged, true, b.now, p.source
+	case c.Acknowledged:
+		// A source's acknowledge takes the batch's time: it says when
+		// quench learnt it, not when the source says the alert began.
+		at = b.now
+		st.status, st.acked, st.ackAt, st.ackBy = c.State.Status, true, at, p.a.Source
 		b.change(st)
-		b.event(st, b.now, quench.EventAcknowledged, p.source, "acknowledged by "+p.source)
-		b.audits = append(b.audits, auditRow{st: st, actor: p.actor, action: "incident.ack", data: p.keyData})
-		res.Outcome = quench.OutcomeAcknowledged
-	case quench.ActionResolve:
-		if st == nil {
-			res.Outcome = quench.OutcomeIgnored
-			return res, nil, nil
-		}
-		if st.status == quench.StatusAcknowledged && b.g.db.keepAcked {
-			res.Outcome = quench.OutcomeIgnored
-			b.event(st, b.now, quench.EventAlert, p.source,
-				p.source+" reports the alert resolved; kept open because a person acknowledged it: resolve it when done")
-			return res, st, nil
-		}
-		st.status, st.resolved, st.resolvedAt, st.resolvedBy = quench.StatusResolved, true, b.now, p.source
+	case c.Resolved:
+		at = b.now
+		st.status, st.resolved, st.resolvedAt, st.resolvedBy = c.State.Status, true, at, p.a.Source
 		b.change(st)
-		b.event(st, b.now, quench.EventResolved, p.source, "resolved by "+p.source+": the source reports the alert resolved")
-		b.audits = append(b.audits, auditRow{st: st, actor: p.actor, action: "incident.resolve", data: p.keyData})
 		// Repeats counted earlier in the batch still belong to this
 		// incident. The key has no open incident now, so a later trigger
 		// opens a new one.
 		b.open[p.key] = nil
-		res.Outcome = quench.OutcomeResolved
+	case c.Timeline != "":
+		at = b.now // a resolve kept open: only the timeline says so
+	}
+	if st == nil {
+		return res, nil, nil
+	}
+	if c.Timeline != "" {
+		b.event(st, at, c.Timeline, p.a.Source, c.Text)
+	}
+	if c.Audit != "" {
+		data := p.keyData
+		if c.Opened {
+			data = p.openData
+		}
+		b.audits = append(b.audits, auditRow{st: st, actor: p.actor, action: c.Audit, data: data})
+	}
+	if c.Event != "" {
+		b.notes = append(b.notes, eventNote{st: st, kind: c.Event, status: c.State.Status,
+			severity: c.State.Severity, actor: p.actor, at: at})
 	}
 	return res, st, nil
+}
+
+// incidentEvents returns what the batch publishes once it committed.
+func (b *batchTx) incidentEvents() []quench.IncidentEvent {
+	if len(b.notes) == 0 {
+		return nil
+	}
+	out := make([]quench.IncidentEvent, len(b.notes))
+	for i, n := range b.notes {
+		out[i] = quench.IncidentEvent{Kind: n.kind, IncidentID: n.st.id, Status: n.status, Severity: n.severity,
+			RunbookID: n.st.runbook, Actor: n.actor, At: n.at}
+	}
+	return out
 }
 
 // change notes a status change of an existing incident; a new one is
@@ -289,8 +315,8 @@ func (b *batchTx) flush(ctx context.Context) error {
 	for _, st := range b.created {
 		p := st.opener
 		ackAt, ackBy, resAt, resBy := st.statusColumns()
-		if err := b.stmt(ctx, stInsertIncident).QueryRowContext(ctx, string(st.status), string(st.severity), p.summary, nullString(p.runbook),
-			p.source, p.key.integration, p.key.dedupKey, 1+st.repeats, p.labels, p.annotations, st.openedAt, st.lastSeen,
+		if err := b.stmt(ctx, stInsertIncident).QueryRowContext(ctx, string(st.status), string(st.severity), p.a.Summary, nullString(p.runbook),
+			p.a.Source, p.key.integration, p.key.dedupKey, 1+st.repeats, p.labels, p.annotations, st.openedAt, st.lastSeen,
 			ackAt, ackBy, resAt, resBy).Scan(&st.id); err != nil {
 			return fmt.Errorf("sqldb: open incident: %w", err)
 		}
@@ -329,11 +355,11 @@ func (st *openState) statusColumns() (ackAt, ackBy, resAt, resBy any) {
 // already (cleaned keys, constant actions, data encoded from clean text).
 func (b *batchTx) chain(a auditRow) *quench.AuditEntry {
 	e := &quench.AuditEntry{Seq: b.headSeq + 1, At: b.now, Actor: a.actor, Action: a.action,
-		Subject: incidentSubject(a.st.id), Outcome: OutcomeOK, PrevHash: b.headHash}
+		Subject: incidentSubject(a.st.id), Outcome: quench.AuditOK, PrevHash: b.headHash}
 	if a.data != "" {
 		e.Data = []byte(a.data)
 	}
-	e.Hash = HashAuditEntry(e)
+	e.Hash = e.ComputeHash()
 	b.headSeq, b.headHash, b.txn.dirty = e.Seq, e.Hash, true
 	return e
 }
@@ -378,8 +404,8 @@ func (b *batchTx) flushPostgres(ctx context.Context) error {
 		for i, st := range b.created {
 			p := st.opener
 			st.id = ids[i]
-			statuses[i], severities[i], summaries[i], runbooks[i] = string(st.status), string(st.severity), p.summary, p.runbook
-			sources[i], integrations[i], keys[i] = p.source, p.key.integration, p.key.dedupKey
+			statuses[i], severities[i], summaries[i], runbooks[i] = string(st.status), string(st.severity), p.a.Summary, p.runbook
+			sources[i], integrations[i], keys[i] = p.a.Source, p.key.integration, p.key.dedupKey
 			counts[i], labels[i], annotations[i] = 1+st.repeats, p.labels, p.annotations
 			opened[i], lastSeen[i] = st.openedAt, st.lastSeen
 			acked[i], ackAt[i], ackBy[i] = st.acked, st.ackAt, st.ackBy
@@ -500,7 +526,7 @@ func (b *batchTx) prefetch(ctx context.Context, batch []*ingestReq) error {
 			chunk := keys[:min(len(keys), prefetchRows)]
 			keys = keys[len(chunk):]
 			q.Reset()
-			q.WriteString(`SELECT id, status, severity, dedup_key FROM incidents WHERE status <> 'resolved' AND integration = $1 AND dedup_key IN (`)
+			q.WriteString(`SELECT id, status, severity, COALESCE(runbook_id, ''), dedup_key FROM incidents WHERE status <> 'resolved' AND integration = $1 AND dedup_key IN (`)
 			args := make([]any, 0, padRows(len(chunk), prefetchRows)+1)
 			args = append(args, integration)
 			for i := range padRows(len(chunk), prefetchRows) {
@@ -529,7 +555,7 @@ func (b *batchTx) scanOpen(ctx context.Context, q, integration string, args []an
 	for rows.Next() {
 		st := &openState{}
 		var key string
-		if err := rows.Scan(&st.id, &st.status, &st.severity, &key); err != nil {
+		if err := rows.Scan(&st.id, &st.status, &st.severity, &st.runbook, &key); err != nil {
 			return fmt.Errorf("sqldb: find open incidents: %w", err)
 		}
 		b.open[openKey{integration, key}] = st

@@ -8,81 +8,101 @@ import (
 )
 
 // prepAlert is an alert as the writer needs it: keys cleaned, texts cut
-// and, for a trigger, labels and audit data encoded. The caller's
-// goroutine prepares it, so this work runs in parallel, not on the writer.
+// and, for an alert that probably opens an incident, its runbook routed
+// and labels and audit data encoded. The caller's goroutine prepares it,
+// so this work runs in parallel, not on the writer.
 type prepAlert struct {
-	key      openKey
-	action   quench.Action
-	severity quench.Severity
-	source   string
-	actor    string    // who the timeline and audit trail name
-	at       time.Time // zero: the batch's time
+	// a is the caller's alert with Source, Summary and the key cleaned:
+	// what the lifecycle (quench.AlertChange) and the router read.
+	a     quench.Alert
+	key   openKey
+	actor string    // who the audit trail and incident events name
+	at    time.Time // zero: the batch's time
 
-	// A trigger's fields, stored if it opens an incident.
-	summary, runbook string
-	labelsMap        map[string]string
-	annotationsMap   map[string]string
-	encoded          bool
-	labels           string // JSON
-	annotations      string // JSON
-	openData         string // audit data of incident.open
+	// routed: runbook holds the router's answer (or the caller's
+	// RunbookID when there is no router).
+	routed  bool
+	runbook string
+
+	// A trigger's JSON, stored if it opens an incident.
+	encoded     bool
+	labels      string
+	annotations string
+	openData    string // audit data of incident.open
 
 	// keyData is the audit data of an acknowledge or resolve.
 	keyData string
 }
 
-// prepare turns alerts into what the writer applies. A trigger whose key
-// has an open incident (as far as the cache knows) only counts a repeat,
-// so its labels are not encoded here; the writer encodes them if the hint
-// was stale.
-func (g *ingester) prepare(alerts []quench.Alert) []prepAlert {
+// prepare turns alerts into what the writer applies. On SQLite the cache
+// predicts which triggers open an incident: the first trigger of a key
+// the cache knows no open incident for. Those are routed and encoded
+// here, in parallel; the rest (repeats) are neither, and the writer does
+// both for an alert that opens an incident against the prediction.
+// Without the cache (PostgreSQL) the writer routes each alert once the
+// batch knows it opens an incident.
+func (g *ingester) prepare(alerts []quench.Alert, router quench.Router) []prepAlert {
 	out := make([]prepAlert, len(alerts))
 	c := &g.cache
 	if c.on {
 		c.mu.RLock()
 		defer c.mu.RUnlock()
 	}
+	var predicted map[openKey]bool // keys this call already predicted to open
 	for i := range alerts {
-		a, p := &alerts[i], &out[i]
-		p.key = openKey{clean(a.Integration), clean(a.DedupKey)}
-		p.action, p.severity = a.Action, a.Severity
-		p.source = clean(a.Source)
+		p := &out[i]
+		p.a = alerts[i]
+		a := &p.a
+		a.Integration, a.DedupKey, a.Source = quench.CleanText(a.Integration), quench.CleanText(a.DedupKey), quench.CleanText(a.Source)
+		p.key = openKey{a.Integration, a.DedupKey}
 		p.actor = p.key.integration
 		if p.actor == "" {
-			p.actor = p.source
+			p.actor = a.Source
 		}
 		if !a.ReceivedAt.IsZero() {
 			p.at = utc(a.ReceivedAt)
 		}
 		if a.Action != quench.ActionTrigger {
-			p.keyData = string(auditData(keyAuditData{DedupKey: p.key.dedupKey, Source: p.source}))
+			p.keyData = string(auditData(keyAuditData{DedupKey: p.key.dedupKey, Source: a.Source}))
 			continue
 		}
-		p.summary = cut(clean(a.Summary), quench.MaxSummaryBytes)
-		p.runbook = clean(a.RunbookID)
-		p.labelsMap, p.annotationsMap = a.Labels, a.Annotations
-		if c.on && c.m[p.key].id != 0 {
-			continue // a repeat, most likely
+		a.Summary = quench.CutText(quench.CleanText(a.Summary), quench.MaxSummaryBytes)
+		if router == nil {
+			p.runbook, p.routed = quench.CleanText(a.RunbookID), true
 		}
-		_ = p.encode() // an error returns again when the writer encodes
+		if !c.on || c.m[p.key].id != 0 || predicted[p.key] {
+			continue // a repeat, most likely, or nothing known
+		}
+		if len(alerts) > 1 {
+			if predicted == nil {
+				predicted = make(map[openKey]bool)
+			}
+			predicted[p.key] = true
+		}
+		_ = p.encode(router) // an error returns again when the writer encodes
 	}
 	return out
 }
 
-// encode fills the JSON a new incident stores.
-func (p *prepAlert) encode() error {
+// encode routes a trigger that opens an incident and fills the JSON the
+// new incident stores.
+func (p *prepAlert) encode(router quench.Router) error {
 	if p.encoded {
 		return nil
 	}
+	if !p.routed {
+		p.runbook, p.routed = quench.CleanText(router.Route(&p.a)), true
+		p.a.RunbookID = p.runbook
+	}
 	var err error
-	if p.labels, err = encodeMap(p.labelsMap); err != nil {
+	if p.labels, err = encodeMap(p.a.Labels); err != nil {
 		return err
 	}
-	if p.annotations, err = encodeMap(p.annotationsMap); err != nil {
+	if p.annotations, err = encodeMap(p.a.Annotations); err != nil {
 		return err
 	}
 	p.openData = string(auditData(openAuditData{DedupKey: p.key.dedupKey, Runbook: p.runbook,
-		Severity: string(p.severity), Source: p.source}))
+		Severity: string(p.a.Severity), Source: p.a.Source}))
 	p.encoded = true
 	return nil
 }
@@ -131,6 +151,7 @@ type cachedOpen struct {
 	id       int64
 	status   quench.Status
 	severity quench.Severity
+	runbook  string
 }
 
 func (c *openCache) get(k openKey) (cachedOpen, bool) {
@@ -178,7 +199,7 @@ func (c *openCache) store(gen uint64, open map[openKey]*openState) {
 		if st == nil {
 			c.m[k] = cachedOpen{}
 		} else {
-			c.m[k] = cachedOpen{id: st.id, status: st.status, severity: st.severity}
+			c.m[k] = cachedOpen{id: st.id, status: st.status, severity: st.severity, runbook: st.runbook}
 		}
 	}
 }

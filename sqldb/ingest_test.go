@@ -160,7 +160,7 @@ func TestIngestRejectsBadAlerts(t *testing.T) {
 		} {
 			bad := good
 			tt.edit(&bad)
-			_, err := s.IngestAlerts(ctxT(t), []quench.Alert{good, bad})
+			_, err := s.IngestAlerts(ctxT(t), []quench.Alert{good, bad}, nil)
 			wantCode(t, err, tt.code, "alert 1")
 		}
 		// Nothing partial was stored.
@@ -171,7 +171,7 @@ func TestIngestRejectsBadAlerts(t *testing.T) {
 		r := good
 		r.Action, r.Severity = quench.ActionResolve, ""
 		ingest(t, db, r)
-		if res, err := s.IngestAlerts(ctxT(t), nil); err != nil || len(res) != 0 {
+		if res, err := s.IngestAlerts(ctxT(t), nil, nil); err != nil || len(res) != 0 {
 			t.Errorf("no alerts: %v, %v", res, err)
 		}
 	})
@@ -194,7 +194,7 @@ func TestIngestConcurrentSameKeys(t *testing.T) {
 					for i := range batch {
 						batch[i] = trigger(fmt.Sprintf("key-%d", (w+c+i)%keys), quench.SeverityMedium)
 					}
-					if _, err := s.IngestAlerts(context.Background(), batch); err != nil {
+					if _, err := s.IngestAlerts(context.Background(), batch, nil); err != nil {
 						errs <- err
 						return
 					}
@@ -239,7 +239,7 @@ func TestIngestTwoProcesses(t *testing.T) {
 						for i := range batch {
 							batch[i] = trigger(fmt.Sprintf("key-%d", (w*7+c+i)%keys), quench.SeverityMedium)
 						}
-						if _, err := s.IngestAlerts(context.Background(), batch); err != nil {
+						if _, err := s.IngestAlerts(context.Background(), batch, nil); err != nil {
 							errs <- err
 							return
 						}
@@ -289,7 +289,7 @@ func TestIngestCancelledCaller(t *testing.T) {
 
 		cancelled, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := s.IngestAlerts(cancelled, []quench.Alert{trigger("early", quench.SeverityLow)}); !isCtxErr(err) {
+		if _, err := s.IngestAlerts(cancelled, []quench.Alert{trigger("early", quench.SeverityLow)}, nil); !isCtxErr(err) {
 			t.Fatalf("already cancelled: %v, want context.Canceled", err)
 		}
 
@@ -300,7 +300,7 @@ func TestIngestCancelledCaller(t *testing.T) {
 		// A is taken by the writer, which then waits for the held lock.
 		aDone := make(chan error, 1)
 		go func() {
-			_, err := s.IngestAlerts(ctx, []quench.Alert{trigger("a", quench.SeverityLow)})
+			_, err := s.IngestAlerts(ctx, []quench.Alert{trigger("a", quench.SeverityLow)}, nil)
 			aDone <- err
 		}()
 		deadline := time.Now().Add(10 * time.Second)
@@ -312,7 +312,7 @@ func TestIngestCancelledCaller(t *testing.T) {
 		bCtx, bCancel := context.WithCancel(ctx)
 		bDone := make(chan error, 1)
 		go func() {
-			_, err := s.IngestAlerts(bCtx, []quench.Alert{trigger("b", quench.SeverityLow)})
+			_, err := s.IngestAlerts(bCtx, []quench.Alert{trigger("b", quench.SeverityLow)}, nil)
 			bDone <- err
 		}()
 		for db.IngestQueueLen() == 0 && time.Now().Before(deadline) {
@@ -356,7 +356,7 @@ func TestCloseFlushesQueuedAlerts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for c := 0; ; c++ {
-				_, err := s.IngestAlerts(context.Background(), []quench.Alert{trigger(fmt.Sprintf("w%d-%d", w, c), quench.SeverityLow)})
+				_, err := s.IngestAlerts(context.Background(), []quench.Alert{trigger(fmt.Sprintf("w%d-%d", w, c), quench.SeverityLow)}, nil)
 				if err != nil {
 					if quench.ErrorCode(err) != quench.EUNAVAILABLE {
 						t.Errorf("ingest during close: %v", err)
@@ -374,7 +374,7 @@ func TestCloseFlushesQueuedAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	wg.Wait()
-	_, err = s.IngestAlerts(context.Background(), []quench.Alert{trigger("late", quench.SeverityLow)})
+	_, err = s.IngestAlerts(context.Background(), []quench.Alert{trigger("late", quench.SeverityLow)}, nil)
 	wantCode(t, err, quench.EUNAVAILABLE, "")
 
 	db2, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn})
@@ -444,8 +444,10 @@ func TestSummaryIsCut(t *testing.T) {
 		a := trigger("long", quench.SeverityLow)
 		a.Summary = strings.Repeat("é", quench.MaxSummaryBytes) // 2 bytes each
 		in := must[*quench.Incident](t)(sqldb.NewIncidentService(db).FindIncident(ctxT(t), ingest(t, db, a)[0].IncidentID))
-		if len(in.Summary) != quench.MaxSummaryBytes || !strings.HasPrefix(a.Summary, in.Summary) {
-			t.Errorf("summary of %d bytes stored as %d bytes", len(a.Summary), len(in.Summary))
+		// 1,024 bytes at most, the cut marked: 510 two-byte characters
+		// and a three-byte ellipsis; no character is split.
+		if want := strings.Repeat("é", 510) + "…"; in.Summary != want {
+			t.Errorf("summary of %d bytes stored as %d bytes %q…, want %d bytes", len(a.Summary), len(in.Summary), cutForLog(in.Summary), len(want))
 		}
 	})
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// schema. Commands other than serve set it, so one run in the wrong
 	// directory does not leave an empty database behind.
 	MustExist bool
+	// Events receives the incident events of every change the store
+	// commits, once it committed; nil publishes nothing.
+	Events quench.EventService
 }
 
 // DB is an open store. It is safe for concurrent use.
@@ -75,8 +78,10 @@ type DB struct {
 	r   *sql.DB
 	log *slog.Logger
 	now func() time.Time
-	// keepAcked is Config.KeepAcknowledgedOpen.
-	keepAcked bool
+	// policy is the lifecycle's policy (Config.KeepAcknowledgedOpen).
+	policy quench.Policy
+	// events publishes what commits; nil for none.
+	events quench.EventService
 	// multiRow: each statement is a network round trip (PostgreSQL), so
 	// ingest looks up and updates many incidents per statement. On SQLite a
 	// prepared statement per incident is cheaper than parsing a large one.
@@ -96,7 +101,8 @@ type DB struct {
 // Open opens the database, applies pending migrations, recording each, and
 // starts the group-commit loop that Close stops.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{log: cfg.Logger, now: cfg.Now, keepAcked: cfg.KeepAcknowledgedOpen}
+	db := &DB{log: cfg.Logger, now: cfg.Now, events: cfg.Events,
+		policy: quench.Policy{KeepAcknowledgedOpen: cfg.KeepAcknowledgedOpen}}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}
@@ -329,6 +335,14 @@ type txn struct {
 	headSeq  int64
 	headHash string
 	dirty    bool // the head moved; write it back before commit
+	// events are published once the transaction committed, never before:
+	// a subscriber that reads the store on an event finds the change.
+	events []quench.IncidentEvent
+}
+
+// publish queues incident events until the transaction commits.
+func (tx *txn) publish(events ...quench.IncidentEvent) {
+	tx.events = append(tx.events, events...)
 }
 
 // write runs fn in a write transaction and commits it.
@@ -399,5 +413,18 @@ func (tx *txn) commit(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return unavailable("commit", err)
 	}
+	tx.db.publish(tx.events)
 	return nil
+}
+
+// publish hands committed events to the event service. Publishing never
+// waits for a subscriber; a failure (PostgreSQL's notification channel
+// down) is logged, since the change itself committed.
+func (db *DB) publish(events []quench.IncidentEvent) {
+	if db.events == nil || len(events) == 0 {
+		return
+	}
+	if err := db.events.Publish(context.Background(), events...); err != nil {
+		db.log.Warn("sqldb: publish incident events", "events", len(events), "err", err)
+	}
 }

@@ -94,7 +94,7 @@ func (s *TokenService) CreateToken(ctx context.Context, name string, role quench
 			name, string(role), hashSecret(secret), t.CreatedAt).Scan(&t.ID); err != nil {
 			return fmt.Errorf("sqldb: create token: %w", err)
 		}
-		_, err := tx.audit(ctx, quench.AuditEntry{At: t.CreatedAt, Actor: "system", Action: "token.create",
+		_, err := tx.audit(ctx, quench.AuditEntry{At: t.CreatedAt, Actor: "system", Action: quench.AuditTokenCreate,
 			Subject: "token/" + name, Data: auditData(map[string]string{"role": string(role)})})
 		return err
 	})
@@ -170,7 +170,7 @@ func (s *TokenService) RevokeToken(ctx context.Context, name, actor string) erro
 		} else if n == 0 {
 			return quench.Errorf(quench.ENOTFOUND, "no active token named %q", name)
 		}
-		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: "token.revoke", Subject: "token/" + name})
+		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: actor, Action: quench.AuditTokenRevoke, Subject: "token/" + name})
 		return err
 	})
 }

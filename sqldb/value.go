@@ -3,9 +3,7 @@ package sqldb
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/quench-sh/quench"
 )
@@ -77,27 +75,6 @@ func nullString(s string) any {
 	return s
 }
 
-// clean makes text safe for both databases: invalid UTF-8 becomes U+FFFD,
-// and so does NUL, which PostgreSQL refuses in text. Clean text is returned
-// as is, without allocating.
-func clean(s string) string {
-	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
-		return s
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
-
-// cut shortens s to at most n bytes without splitting a character.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
 // encodeMap stores a label map as JSON, keys and values cleaned. Nil and
 // empty maps are "{}".
 func encodeMap(m map[string]string) (string, error) {
@@ -106,7 +83,7 @@ func encodeMap(m map[string]string) (string, error) {
 	}
 	c := make(map[string]string, len(m))
 	for k, v := range m {
-		c[clean(k)] = clean(v)
+		c[quench.CleanText(k)] = quench.CleanText(v)
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -136,5 +113,5 @@ func cleanJSON(what string, data []byte) (string, error) {
 	if !json.Valid(data) {
 		return "", quench.Errorf(quench.EINVALID, "%s: data is not valid JSON", what)
 	}
-	return clean(string(data)), nil
+	return quench.CleanText(string(data)), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quench-sh/quench"
 	quenchhttp "github.com/quench-sh/quench/http"
+	"github.com/quench-sh/quench/ingest"
 	"github.com/quench-sh/quench/markdown"
 	"github.com/quench-sh/quench/route"
 	"github.com/quench-sh/quench/runner"
@@ -54,8 +55,9 @@ func startStepServer(t *testing.T) *stepServer {
 	t.Cleanup(func() { db.Close() })
 	ss.db = db
 	runbooks := &markdown.RunbookService{Pack: pack}
+	incidents := sqldb.NewIncidentService(db)
 	r := &runner.Runner{
-		Incidents: sqldb.NewIncidentService(db), Audit: sqldb.NewAuditService(db),
+		Incidents: incidents, StepLog: incidents, Audit: sqldb.NewAuditService(db),
 		ChangeControl: sqldb.NewChangeControlService(db), Deploys: sqldb.NewDeployService(db),
 		Runbooks: runbooks, FirstSteps: pack.FirstSteps,
 		Targets: map[string]shell.Runner{runner.LocalTarget: shell.Local{}},
@@ -68,7 +70,8 @@ func startStepServer(t *testing.T) *stepServer {
 	srv := quenchhttp.NewServer()
 	srv.Addr = "127.0.0.1:0"
 	srv.Incidents, srv.Tokens, srv.Audit = r.Incidents, sqldb.NewTokenService(db), r.Audit
-	srv.Deploys, srv.ChangeControl, srv.Runbooks, srv.Router = r.Deploys, r.ChangeControl, runbooks, router
+	srv.Deploys, srv.ChangeControl, srv.Runbooks = r.Deploys, r.ChangeControl, runbooks
+	srv.Alerts = &ingest.AlertService{Store: incidents, Router: router}
 	srv.Steps = r
 	if err := srv.Open(); err != nil {
 		t.Fatal(err)
@@ -101,7 +104,7 @@ func (ss *stepServer) openIncident(t *testing.T) int64 {
 		Action: quench.ActionTrigger, Severity: quench.SeverityHigh, Summary: "disk almost full",
 		Labels:     map[string]string{"instance": "db-1:9100", "marker_dir": filepath.Dir(ss.marker)},
 		ReceivedAt: time.Now(), RunbookID: "disk-full",
-	}})
+	}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

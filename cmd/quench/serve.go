@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	quenchhttp "github.com/quench-sh/quench/http"
+	"github.com/quench-sh/quench/ingest"
+	"github.com/quench-sh/quench/inmem"
 	"github.com/quench-sh/quench/markdown"
 	"github.com/quench-sh/quench/route"
 	"github.com/quench-sh/quench/runner"
@@ -29,6 +31,7 @@ type ServeCommand struct {
 	Now    func() time.Time
 
 	DB     *sqldb.DB
+	Events *inmem.EventService // incident events: runner, live streams
 	Pack   *markdown.Pack
 	Server *quenchhttp.Server
 	Runner *runner.Runner // diagnosis and remediation (steprunner.go)
@@ -126,8 +129,9 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if err := os.MkdirAll(s.Config.Data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	s.Events = inmem.NewEventService(0)
 	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now,
-		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen})
+		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen, Events: s.Events})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -137,13 +141,15 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 
 	srv := quenchhttp.NewServer()
 	srv.Addr = s.Config.Listen
-	srv.Incidents = sqldb.NewIncidentService(s.DB)
+	incidents := sqldb.NewIncidentService(s.DB)
+	srv.Incidents = incidents
+	srv.Alerts = &ingest.AlertService{Store: incidents, Router: router, Now: s.Now}
+	srv.Events = s.Events
 	srv.Tokens = sqldb.NewTokenService(s.DB)
 	srv.Audit = sqldb.NewAuditService(s.DB)
 	srv.Deploys = sqldb.NewDeployService(s.DB)
 	srv.ChangeControl = sqldb.NewChangeControlService(s.DB)
 	srv.Runbooks = &markdown.RunbookService{Pack: pack}
-	srv.Router = router
 	srv.Ready = s.DB.Ready
 	srv.Logger = s.Log
 	srv.Now = s.Now
@@ -154,7 +160,6 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if s.Runner, err = s.openRunner(ctx, srv); err != nil {
 		return fmt.Errorf("step runner: %w", err)
 	}
-	srv.OnIngested = s.Runner.OnIngested
 	srv.Steps = s.Runner
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)

@@ -6,6 +6,7 @@ import (
 	quenchhttp "github.com/quench-sh/quench/http"
 	"github.com/quench-sh/quench/runner"
 	"github.com/quench-sh/quench/shell"
+	"github.com/quench-sh/quench/sqldb"
 	"github.com/quench-sh/quench/ssh"
 )
 
@@ -37,6 +38,8 @@ func (s *ServeCommand) openRunner(ctx context.Context, srv *quenchhttp.Server) (
 	cfg := s.Config
 	r := &runner.Runner{
 		Incidents:     srv.Incidents,
+		StepLog:       sqldb.NewIncidentService(s.DB),
+		Events:        s.Events,
 		Audit:         srv.Audit,
 		ChangeControl: srv.ChangeControl,
 		Deploys:       srv.Deploys,
