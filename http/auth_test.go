@@ -139,6 +139,7 @@ var wantRole = map[string]quench.TokenRole{
 	"GET /api/v1/incidents/{id}/steps":             quench.RoleViewer,
 	"POST /api/v1/incidents/{id}/steps/{name}/run": quench.RoleResponder,
 	"GET /api/v1/incidents/{id}/stream":            quench.RoleViewer,
+	"GET /api/v1/events":                           quench.RoleViewer, // the incident event stream: reads, like the incident stream
 
 	"GET /api/v1/deploys":  quench.RoleViewer,
 	"POST /api/v1/deploys": quench.RoleResponder,
