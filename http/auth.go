@@ -53,11 +53,20 @@ func (s *Server) authorize(need quench.TokenRole, next http.Handler) http.Handle
 func forbidden(have, need quench.TokenRole) error {
 	switch {
 	case need == quench.RoleIngest:
-		return quench.Errorf(quench.EFORBIDDEN, "this route needs an ingest token, not a %s token", have)
+		return quench.Errorf(quench.EFORBIDDEN, "this route needs an ingest token, not %s token", withArticle(have))
 	case have == quench.RoleIngest:
-		return quench.Errorf(quench.EFORBIDDEN, "ingest tokens reach only the ingest routes; this route needs a %s token or better", need)
+		return quench.Errorf(quench.EFORBIDDEN, "ingest tokens reach only the ingest routes; this route needs %s token or better", withArticle(need))
 	}
-	return quench.Errorf(quench.EFORBIDDEN, "this route needs a %s token or better, not a %s token", need, have)
+	return quench.Errorf(quench.EFORBIDDEN, "this route needs %s token or better, not %s token", withArticle(need), withArticle(have))
+}
+
+// withArticle puts "a" or "an" before a role's name.
+func withArticle(r quench.TokenRole) string {
+	switch r {
+	case quench.RoleAdmin, quench.RoleOwner, quench.RoleIngest:
+		return "an " + string(r)
+	}
+	return "a " + string(r)
 }
 
 // authenticate reads `Authorization: Bearer <secret>` and looks the secret

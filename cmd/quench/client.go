@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,20 +59,22 @@ func newIncidentsCommand() *cobra.Command {
 	var cf clientFlags
 	var status, severity, runbook string
 	var limit int
+	var before int64
 	cmd := &cobra.Command{
 		Use:   "incidents",
 		Short: "List incidents, newest first",
 		Long:  "List incidents, newest first, optionally filtered." + clientLong,
 		Example: `  quench incidents
   quench incidents --status triggered --severity critical
-  quench incidents --runbook db-down --json`,
+  quench incidents --runbook db-down --json
+  quench incidents --before 120 --limit 200`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := cf.client()
 			if err != nil {
 				return err
 			}
-			f := quench.IncidentFilter{Status: quench.Status(status), Severity: quench.Severity(severity), RunbookID: runbook, Limit: limit}
+			f := quench.IncidentFilter{Status: quench.Status(status), Severity: quench.Severity(severity), RunbookID: runbook, Limit: limit, BeforeID: before}
 			list, err := c.FindIncidents(cmd.Context(), f)
 			if err != nil {
 				return clientError(err)
@@ -93,7 +97,7 @@ func newIncidentsCommand() *cobra.Command {
 				return err
 			}
 			if list.Next != 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "more incidents are older than #%d: add --limit to see more\n", list.Next)
+				fmt.Fprintf(cmd.ErrOrStderr(), "more incidents are older than these: quench incidents --before %d\n", list.Next)
 			}
 			return nil
 		},
@@ -101,7 +105,8 @@ func newIncidentsCommand() *cobra.Command {
 	cmd.Flags().StringVar(&status, "status", "", "triggered, acknowledged or resolved")
 	cmd.Flags().StringVar(&severity, "severity", "", "critical, high, medium or low")
 	cmd.Flags().StringVar(&runbook, "runbook", "", "runbook id")
-	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many (up to 500)")
+	cmd.Flags().IntVar(&limit, "limit", 50, fmt.Sprintf("at most this many (up to %d, the server's page size)", quenchhttp.MaxPageSize))
+	cmd.Flags().Int64Var(&before, "before", 0, "only incidents with a lower id: the next page")
 	cf.register(cmd)
 	return cmd
 }
@@ -287,13 +292,22 @@ func parseID(s string) (int64, error) {
 	return id, nil
 }
 
+// neededRole finds the role in the server's "needs an admin token or
+// better" answer.
+var neededRole = regexp.MustCompile(`needs an? (\w+) token or better`)
+
 // clientError turns a server error into one line saying what to do.
 func clientError(err error) error {
 	switch quench.ErrorCode(err) {
 	case quench.EUNAUTHORIZED:
 		return fmt.Errorf("%s: check QUENCH_TOKEN", quench.ErrorMessage(err))
 	case quench.EFORBIDDEN:
-		return fmt.Errorf("%s: this needs a token with a higher role", quench.ErrorMessage(err))
+		msg := quench.ErrorMessage(err)
+		if role := neededRole.FindStringSubmatch(msg); role != nil {
+			// The role is too low: say how to get one that is not.
+			return fmt.Errorf("%s; on the server's machine create one with `quench token create --role %s --name NAME --config …` and export it as QUENCH_TOKEN", msg, role[1])
+		}
+		return errors.New(msg)
 	case quench.EINTERNAL:
 		return err
 	}

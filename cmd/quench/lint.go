@@ -108,7 +108,7 @@ func dirError(cmd *cobra.Command, err error) error {
 // usageError prints a command-line mistake and ends with exit status 2, so
 // scripts can tell "you called me wrong" from "your runbooks have problems".
 func usageError(cmd *cobra.Command, err error) error {
-	fmt.Fprintf(cmd.ErrOrStderr(), "quench %s: %v\nRun 'quench %s --help' for usage.\n", cmd.Name(), err, cmd.Name())
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
 	return exitError{2}
 }
 

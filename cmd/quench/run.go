@@ -52,7 +52,7 @@ aborted, failed or timed out).` + clientLong,
   quench run 42 restart-db --dry-run  # what would run, where, with which env
   quench run 42 restart-db            # asks before running a mutating step
   quench run 42 3 --yes               # step number 3, no question (scripts)
-  QUENCH_BREAK_GLASS=bg_… quench run 42 restart-db`,
+  QUENCH_BREAK_GLASS=qb_… quench run 42 restart-db`,
 		Args: usageArgs(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseID(args[0])

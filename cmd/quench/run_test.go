@@ -287,7 +287,7 @@ func TestFreezeAndBreakGlass(t *testing.T) {
 	sid := fmt.Sprint(ss.openIncident(t))
 	admin := ss.tokens[quench.RoleAdmin]
 
-	if code, _, errOut := runCmd(t, "freeze", "on"); code != 1 || !strings.Contains(errOut, "higher role") {
+	if code, _, errOut := runCmd(t, "freeze", "on"); code != 1 || !strings.Contains(errOut, "needs an admin token or better, not a responder token; on the server's machine create one with `quench token create --role admin") {
 		t.Errorf("responder freeze on: exit %d %q", code, errOut)
 	}
 	if code, out, errOut := runCmd(t, "freeze", "on", "--token", admin); code != 0 || !strings.Contains(out, "ON") {
@@ -310,7 +310,7 @@ func TestFreezeAndBreakGlass(t *testing.T) {
 	}
 
 	// Grants: admin only, reason and TTL checked before asking.
-	if code, _, errOut := runCmd(t, "break-glass", "create", "--reason", "x", "--ttl", "10m"); code != 1 || !strings.Contains(errOut, "higher role") {
+	if code, _, errOut := runCmd(t, "break-glass", "create", "--reason", "x", "--ttl", "10m"); code != 1 || !strings.Contains(errOut, "--role admin") {
 		t.Errorf("responder grant: exit %d %q", code, errOut)
 	}
 	for _, args := range [][]string{{"--ttl", "10m"}, {"--reason", "x", "--ttl", "25h"}, {"--reason", "x", "--ttl", "0s"}} {
@@ -381,7 +381,7 @@ func TestAuditCommands(t *testing.T) {
 	runCmd(t, "run", sid, "clean-tmp") // refused: no answer
 	runCmd(t, "freeze", "on", "--token", admin)
 
-	if code, _, errOut := runCmd(t, "audit"); code != 1 || !strings.Contains(errOut, "higher role") {
+	if code, _, errOut := runCmd(t, "audit"); code != 1 || !strings.Contains(errOut, "--role admin") {
 		t.Errorf("responder audit: exit %d %q", code, errOut)
 	}
 	t.Setenv("QUENCH_TOKEN", admin)

@@ -110,7 +110,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Errorf("resolving twice: exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = runCmd(t, "ack", "1", "--token", viewer)
-	if code != 1 || !strings.Contains(errOut, "higher role") {
+	if code != 1 || !strings.Contains(errOut, "needs a responder token or better, not a viewer token; on the server's machine create one with `quench token create --role responder") {
 		t.Errorf("ack as viewer: exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = runCmd(t, "incident", "abc")

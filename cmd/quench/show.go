@@ -81,6 +81,17 @@ func renderRunbook(w io.Writer, p *markdown.Pack, rb *quench.Runbook, src []byte
 	}
 	field("file", rb.Path)
 
+	// Steps are numbered as `quench run` numbers an incident's steps: the
+	// pack's first steps come first, then the runbook's own.
+	offset := len(p.FirstSteps)
+	if offset > 0 {
+		fmt.Fprintf(&b, "\n## First steps (pack.yaml, run for every incident before this runbook's)\n\n")
+		for _, s := range p.FirstSteps {
+			b.WriteString(strings.Join(renderStep("", s, s.Index), "\n"))
+			b.WriteString("\n")
+		}
+	}
+
 	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
 	steps := map[int]quench.Step{}
 	for _, s := range rb.Steps {
@@ -104,7 +115,7 @@ func renderRunbook(w io.Writer, p *markdown.Pack, rb *quench.Runbook, src []byte
 				continue
 			}
 			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-			body = append(body, renderStep(indent, s)...)
+			body = append(body, renderStep(indent, s, offset+s.Index)...)
 			n += strings.Count(s.Command, "\n") + 1
 			if s.Command == "" {
 				n--
@@ -120,14 +131,14 @@ func renderRunbook(w io.Writer, p *markdown.Pack, rb *quench.Runbook, src []byte
 	return err
 }
 
-// renderStep formats one step: a numbered header and the commands indented
-// beneath it.
-func renderStep(indent string, s quench.Step) []string {
+// renderStep formats one step: a header with its number in the incident's
+// step list and the commands indented beneath it.
+func renderStep(indent string, s quench.Step, number int) []string {
 	class := map[quench.Class]string{quench.ReadOnly: "read-only", quench.Mutating: "MUTATING", quench.Unknown: "UNKNOWN"}[s.Class]
 	if class == "" {
 		class = strings.ToUpper(string(s.Class))
 	}
-	head := fmt.Sprintf("%s%d. %s  %s", indent, s.Index, s.Name, class)
+	head := fmt.Sprintf("%s%d. %s  %s", indent, number, s.Name, class)
 	if s.Reason != "" {
 		head += " (" + s.Reason + ")"
 	}

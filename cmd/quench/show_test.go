@@ -20,11 +20,15 @@ func TestShow(t *testing.T) {
 			"              2. Data/DB Owner [data-db-owner]\n" +
 			"              3. Backend Lead [backend-lead]\n" +
 			"  file        " + dir + "/db-down.md\n" +
-			"\n## Alert signal\n\n",
-		"\n## Quick diagnosis\n\n1. diagnosis-1  read-only (",
-		")\n      docker compose ps db\n      docker compose logs --tail=200 db\n\n**Check connections:**\n\n2. connections  read-only (",
-		"\n## Likely causes\n\n- The container stopped (OOM, host reboot).\n- The disk is full.\n\n## Safe remediation steps\n\n1. Restart the database container.\n   3. restart-db  MUTATING (",
-		")  [confirm]\n         docker compose restart db\n2. Check it answers:\n   4. remediation-2  read-only (",
+			"\n## First steps (pack.yaml, run for every incident before this runbook's)\n\n" +
+			"1. health  read-only (",
+		")  timeout 30s\n      curl -fsS https://api.example.com/healthz | jq\n2. container-status  read-only (",
+		"\n## Alert signal\n\n",
+		// Numbered after the two first steps, as `quench run` numbers them.
+		"\n## Quick diagnosis\n\n3. diagnosis-1  read-only (",
+		")\n      docker compose ps db\n      docker compose logs --tail=200 db\n\n**Check connections:**\n\n4. connections  read-only (",
+		"\n## Likely causes\n\n- The container stopped (OOM, host reboot).\n- The disk is full.\n\n## Safe remediation steps\n\n1. Restart the database container.\n   5. restart-db  MUTATING (",
+		")  [confirm]\n         docker compose restart db\n2. Check it answers:\n   6. remediation-2  read-only (",
 		")  [confirm]  on db-host\n      ./ops/restore.sh latest\n\n## Escalation roles\n\n- **On-call Engineer (Ops)** first.\n- **Data/DB Owner** for restores.\n",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -48,7 +52,7 @@ func TestShowWarnsAboutProblems(t *testing.T) {
 	dir := cleanPack(t)
 	edit(t, dir, "api-down.md", "```sh {\"confirm\": true}", "```sh")
 	code, stdout, stderr := runCmd(t, "show", "api-down", "--runbooks", dir)
-	if code != 0 || !strings.Contains(stdout, "2. remediation-1  MUTATING (") {
+	if code != 0 || !strings.Contains(stdout, "4. remediation-1  MUTATING (") {
 		t.Errorf("exit %d, stdout:\n%s", code, stdout)
 	}
 	if want := dir + "/api-down.md has 1 lint problem: run quench lint " + dir + "\n"; stderr != want {

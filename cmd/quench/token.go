@@ -107,6 +107,10 @@ func newTokenCreateCommand() *cobra.Command {
 			if strings.TrimSpace(name) == "" {
 				return fmt.Errorf("--name is required: a name says whose token it is (e.g. alertmanager, alice)")
 			}
+			if strings.HasPrefix(name, "-") {
+				// `--name $USER` with USER unset passes the next flag as the name.
+				return fmt.Errorf("--name %q looks like a flag, not a name: was a variable such as $USER empty? Give the name itself, e.g. --name alice", name)
+			}
 			db, err := sf.open(cmd)
 			if err != nil {
 				return err
