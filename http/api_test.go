@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -356,4 +357,36 @@ func (h holdingAlerts) SubmitAlerts(ctx context.Context, alerts []quench.Alert) 
 	close(h.entered)
 	<-h.release
 	return h.next.SubmitAlerts(ctx, alerts)
+}
+
+// A client pointed at a wrong base URL is told so, not "not found"; a
+// missing incident still says the incident is missing.
+func TestClientWrongBaseURL(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	viewer := e.secrets[quench.RoleViewer]
+	for _, tt := range []struct {
+		name, base, want string
+	}{
+		{"a path after the address", e.srv.URL() + "/quench", "has no route for /quench/api/v1/incidents: set QUENCH_URL"},
+		{"not a quench server", stubServer(t, http.NotFoundHandler()), "does not look like a quench server"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{URL: tt.base, Token: viewer}
+			_, err := c.FindIncidents(context.Background(), quench.IncidentFilter{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("FindIncidents via %s: %v, want it to contain %q", tt.base, err, tt.want)
+			}
+		})
+	}
+	c := &Client{URL: e.srv.URL(), Token: viewer}
+	if _, err := c.FindIncident(context.Background(), 999); err == nil || err.Error() != "incident 999 not found" {
+		t.Fatalf("FindIncident(999) = %v, want the incident named as missing", err)
+	}
+}
+
+func stubServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

@@ -78,8 +78,8 @@ func TestBadInput(t *testing.T) {
 		{"break-glass TTL zero", "POST", "/api/v1/break-glass", e.secrets[quench.RoleAdmin], "", `{"reason":"x","ttl_minutes":0}`, 400, "ttl_minutes"},
 		{"freeze without value", "POST", "/api/v1/freeze", e.secrets[quench.RoleAdmin], "", `{}`, 400, "frozen is required"},
 		{"unknown runbook", "GET", "/api/v1/runbooks/nope", viewer, "", "", 404, ""},
-		{"unknown route", "GET", "/api/v2/incidents", viewer, "", "", 404, "not found"},
-		{"wrong method", "PUT", "/api/v1/incidents", viewer, "", "", 405, "method not allowed"},
+		{"unknown route", "GET", "/api/v2/incidents", viewer, "", "", 404, "no such route: GET /api/v2/incidents (the API is under /api/v1/"},
+		{"wrong method", "PUT", "/api/v1/incidents", viewer, "", "", 405, "method PUT is not allowed on /api/v1/incidents; allowed: GET, HEAD"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.counts()

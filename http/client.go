@@ -111,7 +111,7 @@ func (c *Client) send(req *http.Request, out any) error {
 		return quench.Errorf(quench.EUNAVAILABLE, "quench server %s: reading answer: %v", c.URL, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return responseError(resp.StatusCode, data)
+		return c.wrongURL(req, resp.StatusCode, data, responseError(resp.StatusCode, data))
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
@@ -120,6 +120,26 @@ func (c *Client) send(req *http.Request, out any) error {
 		return fmt.Errorf("quench client: decode %s %s answer: %w", req.Method, req.URL.Path, err)
 	}
 	return nil
+}
+
+// wrongURL says that the base URL is wrong when the answer shows the
+// request never reached a quench route: a 404 for the route itself, or a
+// 404 from something that is not quench at all. A missing incident is a
+// 404 too, but says so in quench's own words and passes unchanged.
+func (c *Client) wrongURL(req *http.Request, status int, body []byte, err error) error {
+	if status != http.StatusNotFound {
+		return err
+	}
+	var eb errorBody
+	isQuench := json.Unmarshal(body, &eb) == nil && eb.Error != ""
+	if isQuench && !strings.HasPrefix(eb.Error, noRoutePrefix) {
+		return err // quench's own "incident 9 not found"
+	}
+	what := "has no route for " + req.URL.Path
+	if !isQuench {
+		what = "answered 404 for " + req.URL.Path + " and does not look like a quench server"
+	}
+	return quench.Errorf(quench.ENOTFOUND, "%s %s: set QUENCH_URL (or --url) to the quench server's base URL, such as http://127.0.0.1:8080, without a path", c.URL, what)
 }
 
 // responseError rebuilds the server's error from its status and body.

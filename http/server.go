@@ -243,7 +243,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		// No route: the mux answers 404 or 405 in plain text; keep its
 		// status and Allow header but speak JSON like every other route.
-		jw := &jsonErrorWriter{ResponseWriter: w}
+		jw := &jsonErrorWriter{ResponseWriter: w, req: r}
 		s.mux.ServeHTTP(jw, r)
 		s.metrics.request("unmatched", jw.status)
 		return
@@ -306,9 +306,14 @@ func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
 // jsonErrorWriter turns the mux's plain-text error answers into JSON.
 type jsonErrorWriter struct {
 	http.ResponseWriter
+	req     *http.Request
 	status  int
 	swallow bool
 }
+
+// noRoutePrefix starts the message of a 404 for a path no route serves, so
+// clients can tell a wrong base URL from a missing incident.
+const noRoutePrefix = "no such route: "
 
 func (w *jsonErrorWriter) WriteHeader(code int) {
 	if w.status != 0 {
@@ -321,7 +326,16 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 	}
 	w.swallow = true
 	w.ResponseWriter.Header().Del("Content-Length")
-	writeJSON(w.ResponseWriter, code, errorBody{Error: strings.ToLower(http.StatusText(code))})
+	msg := strings.ToLower(http.StatusText(code))
+	switch code {
+	case http.StatusNotFound:
+		msg = noRoutePrefix + w.req.Method + " " + quench.CutText(w.req.URL.Path, 200) +
+			" (the API is under /api/v1/, ingest under /ingest/ and /v2/enqueue)"
+	case http.StatusMethodNotAllowed:
+		msg = "method " + quench.CutText(w.req.Method, 20) + " is not allowed on " + quench.CutText(w.req.URL.Path, 200) +
+			"; allowed: " + w.ResponseWriter.Header().Get("Allow")
+	}
+	writeJSON(w.ResponseWriter, code, errorBody{Error: msg})
 }
 
 func (w *jsonErrorWriter) Write(b []byte) (int, error) {
