@@ -50,14 +50,38 @@ type Command struct {
 	Reason string // one line, naming the command: "docker compose restart: restarts containers"
 }
 
+// Classify classifies a script with the default Options; see
+// Options.Classify.
+func Classify(script string) (Class, string, error) { return Options{}.Classify(script) }
+
+// ClassifyEach classifies a script with the default Options; see
+// Options.ClassifyEach.
+func ClassifyEach(script string) ([]Command, error) { return Options{}.ClassifyEach(script) }
+
+// Options tune a classification to the configuration a step runs under.
+// The zero value applies the naming rule of OperatorVar alone; the linter
+// and the runner build theirs with the same function, so a step the
+// linter accepts is accepted when it runs.
+type Options struct {
+	// OperatorVars names the variables the operator gives every step
+	// (the config's env and secrets names). Their values are the
+	// operator's: trusted not to start with a dash or to carry code, so
+	// they may stand where an option could be read ("$API_URL/healthz",
+	// -U "$DB_USER"). They are never a command name. Upper-case names
+	// follow that rule without being listed (OperatorVar); list names
+	// outside it here. Names starting with QUENCH_ are never the
+	// operator's: quench fills them from the alert.
+	OperatorVars []string
+}
+
 // Classify parses a script with mvdan.cc/sh/v3/syntax (bash dialect) and
-// returns the worst class of all its simple commands, with a one-line reason
-// naming the command that decided it (e.g. "docker compose restart: restarts
-// containers", "psql -c DELETE: modifies data", "eval: runs a dynamic
-// script", "echo: redirects output to /tmp/x"). A script that does not parse
-// returns Unknown, the reason, and the parse error (code EINVALID).
-func Classify(script string) (Class, string, error) {
-	es, err := classify(script)
+// returns the worst class of all its simple commands, with a one-line
+// reason naming the command that decided it (e.g. "docker compose
+// restart: restarts containers", "eval: runs a dynamic script", "echo:
+// redirects output to /tmp/x"). A script that does not parse returns
+// Unknown, the reason, and the parse error (code EINVALID).
+func (o Options) Classify(script string) (Class, string, error) {
+	es, err := o.classify(script)
 	if err != nil {
 		return Unknown, clip("does not parse: "+strings.TrimPrefix(quench.ErrorMessage(err), "shell: "), maxReason), err
 	}
@@ -73,13 +97,14 @@ func Classify(script string) (Class, string, error) {
 	return worst.Class, worst.Reason, nil
 }
 
-// ClassifyEach returns one entry per simple command in source order (command
-// text, line, class, reason). Commands inside pipelines, lists, subshells,
-// command and process substitutions, compound commands and function bodies
-// are all included. A redirection of a compound command ({ …; } > file) is
-// reported as an entry of its own when it writes somewhere.
-func ClassifyEach(script string) ([]Command, error) {
-	es, err := classify(script)
+// ClassifyEach returns one entry per simple command in source order
+// (command text, line, column, class, reason). Commands inside pipelines,
+// lists, subshells, command and process substitutions, compound commands
+// and function bodies are all included, each once. Expansions that are
+// unknown on their own ($((X)) over a string, ${X@P}) and redirections
+// of compound commands that write are entries of their own.
+func (o Options) ClassifyEach(script string) ([]Command, error) {
+	es, err := o.classify(script)
 	if err != nil {
 		return nil, err
 	}
@@ -90,25 +115,8 @@ func ClassifyEach(script string) ([]Command, error) {
 	return cmds, nil
 }
 
-// Options tune a classification to the configuration a step runs under.
-// The zero value is the default every caller without a configuration
-// uses (the linter on a pack alone).
-type Options struct {
-	// OperatorVars names the variables the operator gives every step
-	// (the config's env and secrets). Their values are the operator's:
-	// trusted not to start with a dash or to carry code, so they may
-	// stand where an option could be read ("$API_URL/healthz",
-	// -U "$DB_USER"). They are never a command name. Names that follow
-	// the naming rule of OperatorVar are trusted without being listed.
-	OperatorVars []string
-}
-
-func newClassifier(src string, opts Options) *classifier {
-	return &classifier{src: src, opts: opts}
-}
-
 // classify parses a script and classifies its commands in source order.
-func classify(script string) ([]entry, error) {
+func (o Options) classify(script string) ([]entry, error) {
 	if len(script) > MaxScript {
 		return nil, quench.Errorf(quench.ETOOLARGE, "shell: script is %d bytes, more than the %d the classifier reads", len(script), MaxScript)
 	}
@@ -116,14 +124,35 @@ func classify(script string) ([]entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newClassifier(script, Options{})
+	c := newClassifier(script, o)
 	c.file(f)
-	sort.SliceStable(c.out, func(i, j int) bool { return c.out[i].offset < c.out[j].offset })
-	return c.out, nil
+	return dedupe(c.out), nil
+}
+
+// dedupe sorts entries by position and keeps the worst of the entries
+// for one command, which a function called twice or a brace expansion
+// reports more than once.
+func dedupe(es []entry) []entry {
+	sort.SliceStable(es, func(i, j int) bool { return es[i].offset < es[j].offset })
+	out := es[:0]
+	for _, e := range es {
+		if n := len(out); n > 0 && out[n-1].offset == e.offset && out[n-1].Text == e.Text {
+			if out[n-1].Class != e.Class && out[n-1].Class.Worse(e.Class) == e.Class {
+				out[n-1] = e
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func parse(script string) (*syntax.File, error) {
-	p := syntax.NewParser(syntax.Variant(syntax.LangBash))
+	return parseAs(script, syntax.LangBash)
+}
+
+func parseAs(script string, lang syntax.LangVariant) (*syntax.File, error) {
+	p := syntax.NewParser(syntax.Variant(lang))
 	f, err := p.Parse(strings.NewReader(script), "")
 	if err != nil {
 		return nil, quench.Errorf(quench.EINVALID, "shell: %v", err)
@@ -177,171 +206,44 @@ type entry struct {
 }
 
 // classifier holds the state of one classification: the source for
-// command text, the functions the script defines, and the results.
+// command text, what the script has set so far, and the results.
 type classifier struct {
 	src   string
 	opts  Options
-	funcs map[string]bool
+	st    *state
 	depth int
 	out   []entry
+	// quiet > 0 while a loop body is walked to find what it changes:
+	// those walks report nothing.
+	quiet int
+	// stdin is what the commands being walked read: nil when nothing
+	// (the runner gives /dev/null), else a here-document, a file or a pipe.
+	stdin *word
+	// assigned names every variable the script sets anywhere, and
+	// defined every function it defines: inside a function body, which
+	// runs later, their values are unknown.
+	assigned map[string]bool
+	defined  map[string]bool
+	// called names the commands the script calls by a literal name;
+	// bodies holds each function's definitions, walked where it is
+	// called, with the state and arguments of the call; calling names
+	// the functions being walked, to refuse recursion; locals collects
+	// the variables the innermost call declares local.
+	called  map[string]bool
+	bodies  map[string][]*syntax.FuncDecl
+	calling map[string]bool
+	locals  map[string]bool
 }
 
-func (c *classifier) file(f *syntax.File) {
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
-			if c.funcs == nil {
-				c.funcs = map[string]bool{}
-			}
-			c.funcs[fd.Name.Value] = true
-		}
-		return true
-	})
-	syntax.Walk(f, func(n syntax.Node) bool {
-		switch n := n.(type) {
-		case *syntax.Stmt:
-			c.stmt(n)
-		case *syntax.ArithmExp:
-			c.arith(n, n.X)
-		case *syntax.ArithmCmd:
-			c.arith(n, n.X)
-		case *syntax.LetClause:
-			for _, x := range n.Exprs {
-				c.arith(n, x)
-			}
-		case *syntax.CStyleLoop:
-			c.arith(n, n.Init, n.Cond, n.Post)
-		case *syntax.ParamExp:
-			if n.Index != nil {
-				c.arith(n, n.Index)
-			}
-			if n.Slice != nil {
-				c.arith(n, n.Slice.Offset, n.Slice.Length)
-			}
-		case *syntax.BinaryTest:
-			switch n.Op {
-			case syntax.TsEql, syntax.TsNeq, syntax.TsLeq, syntax.TsGeq, syntax.TsLss, syntax.TsGtr:
-				c.arith(n, n.X, n.Y)
-			}
-		}
-		return true
-	})
+func newClassifier(src string, opts Options) *classifier {
+	return &classifier{src: src, opts: opts, st: newState(), assigned: map[string]bool{}, defined: map[string]bool{},
+		called: map[string]bool{}, bodies: map[string][]*syntax.FuncDecl{}, calling: map[string]bool{}}
 }
 
-// arith reports arithmetic on a value an alert controls. Bash evaluates
-// such a value as an expression, and an array subscript in it runs command
-// substitutions: QUENCH_LABEL_N='a[$(rm -rf ~)]' makes $((QUENCH_LABEL_N))
-// and [[ $QUENCH_LABEL_N -gt 1 ]] run rm.
-func (c *classifier) arith(at syntax.Node, exprs ...syntax.Node) {
-	name := ""
-	for _, x := range exprs {
-		if x == nil || isNilNode(x) {
-			continue
-		}
-		syntax.Walk(x, func(n syntax.Node) bool {
-			switch n := n.(type) {
-			case *syntax.ParamExp:
-				if n.Param != nil && alertVar(n.Param.Value) {
-					name = "$" + n.Param.Value
-				}
-			case *syntax.Lit:
-				if alertVar(n.Value) {
-					name = n.Value
-				}
-			case *syntax.CmdSubst:
-				return false // classified as commands of their own
-			}
-			return name == ""
-		})
-		if name != "" {
-			break
-		}
-	}
-	if name == "" {
+// add reports one entry at a node's position unless walking quietly.
+func (c *classifier) add(start, end syntax.Pos, v verdict) {
+	if c.quiet > 0 {
 		return
-	}
-	c.out = append(c.out, entry{
-		Command: Command{
-			Text:   c.text(at.Pos(), at.End()),
-			Line:   int(at.Pos().Line()),
-			Col:    int(at.Pos().Col()),
-			Class:  Unknown,
-			Reason: clip("arithmetic on "+name+": bash evaluates the value as an expression, which can run commands", maxReason),
-		},
-		offset: at.Pos().Offset(),
-	})
-}
-
-// isNilNode reports a typed nil inside a Node interface (an omitted part
-// of for ((;;))).
-func isNilNode(n syntax.Node) bool {
-	switch n := n.(type) {
-	case *syntax.Word:
-		return n == nil
-	case *syntax.BinaryArithm:
-		return n == nil
-	case *syntax.UnaryArithm:
-		return n == nil
-	case *syntax.ParenArithm:
-		return n == nil
-	}
-	return false
-}
-
-// alertVar reports the variables whose values come from an alert: quench
-// passes alert labels and annotations in as $QUENCH_*.
-func alertVar(name string) bool { return strings.HasPrefix(name, "QUENCH_") }
-
-// stmt classifies the simple command of one statement. Walk reaches the
-// statements nested in it (substitutions, bodies) on its own.
-func (c *classifier) stmt(s *syntax.Stmt) {
-	redir := c.redirects(s.Redirs)
-	switch x := s.Cmd.(type) {
-	case nil:
-		v := redir
-		if v.class == ReadOnly {
-			v = minorRO("redirection without a command: changes nothing")
-		}
-		c.add(s, v)
-	case *syntax.CallExpr:
-		v := c.call(x, stdinOf(s.Redirs))
-		c.add(s, worse(v, c.named(redir, v)))
-	case *syntax.DeclClause:
-		v := c.decl(x)
-		c.add(s, worse(v, c.named(redir, v)))
-	case *syntax.TestClause:
-		c.add(s, worse(minorRO("[[: tests a condition"), redir))
-	case *syntax.ArithmCmd:
-		c.add(s, worse(minorRO("((: evaluates arithmetic"), redir))
-	case *syntax.LetClause:
-		c.add(s, worse(minorRO("let: evaluates arithmetic"), redir))
-	default:
-		if redir.class != ReadOnly {
-			c.addRedirs(s, redir)
-		}
-	}
-}
-
-// named prefixes a redirection's reason with the command it belongs to.
-func (c *classifier) named(redir, cmd verdict) verdict {
-	if redir.class == ReadOnly {
-		return redir
-	}
-	if name, _, ok := strings.Cut(cmd.reason, ":"); ok && name != "" {
-		redir.reason = name + ": " + redir.reason
-	}
-	return redir
-}
-
-func (c *classifier) add(s *syntax.Stmt, v verdict) {
-	start := s.Pos()
-	end := start
-	if s.Cmd != nil {
-		end = s.Cmd.End()
-	}
-	for _, r := range s.Redirs {
-		if r.Word != nil && r.Word.End().After(end) {
-			end = r.Word.End()
-		}
 	}
 	c.out = append(c.out, entry{
 		Command: Command{
@@ -356,21 +258,6 @@ func (c *classifier) add(s *syntax.Stmt, v verdict) {
 	})
 }
 
-// addRedirs reports the redirections of a compound command.
-func (c *classifier) addRedirs(s *syntax.Stmt, v verdict) {
-	first, last := s.Redirs[0], s.Redirs[len(s.Redirs)-1]
-	c.out = append(c.out, entry{
-		Command: Command{
-			Text:   c.text(first.Pos(), last.Word.End()),
-			Line:   int(first.Pos().Line()),
-			Col:    int(first.Pos().Col()),
-			Class:  v.class,
-			Reason: clip(v.reason, maxReason),
-		},
-		offset: first.Pos().Offset(),
-	})
-}
-
 // text returns the source between two positions, guarding against the
 // positions the parser saturates on huge inputs.
 func (c *classifier) text(start, end syntax.Pos) string {
@@ -381,131 +268,10 @@ func (c *classifier) text(start, end syntax.Pos) string {
 	return strings.TrimSpace(c.src[a:b])
 }
 
-// call classifies one simple command: its assignments and its argv.
-func (c *classifier) call(x *syntax.CallExpr, stdin *word) verdict {
-	var v verdict
-	if len(x.Args) == 0 {
-		name := "assignment"
-		if len(x.Assigns) > 0 && x.Assigns[0].Name != nil {
-			name = x.Assigns[0].Name.Value + "="
-		}
-		v = minorRO(name + ": sets a shell variable")
-	} else {
-		words := make([]word, len(x.Args))
-		for i, w := range x.Args {
-			words[i] = c.word(w)
-		}
-		v = c.argv(words, stdin)
-	}
-	for _, a := range x.Assigns {
-		v = worse(v, c.assign(a))
-	}
-	return v
-}
-
-// decl classifies export, local, declare, readonly and typeset.
-func (c *classifier) decl(d *syntax.DeclClause) verdict {
-	v := minorRO(d.Variant.Value + ": sets shell variables")
-	for _, a := range d.Args {
-		v = worse(v, c.assign(a))
-	}
-	return v
-}
-
-// assign reports an assignment to a variable that changes which programs
-// run or what they execute (PATH=/tmp/evil, LD_PRELOAD=…, GIT_PAGER=…).
-// Other assignments only set a value and are read-only.
-func (c *classifier) assign(a *syntax.Assign) verdict {
-	if a.Name == nil {
-		return ro("")
-	}
-	name := a.Name.Value
-	if !execVar(name) {
-		return ro("")
-	}
-	if strings.HasSuffix(name, "PAGER") && a.Value != nil {
-		if w := c.word(a.Value); !w.dyn && (w.val == "" || w.val == "cat" || w.val == "less" || w.val == "more") {
-			return ro("")
-		}
-	}
-	if a.Value == nil && a.Array == nil && a.Naked {
-		return ro("") // export PATH: exports what is already there
-	}
-	return unk(name + "=: changes which programs the shell and its commands run")
-}
-
-// execVar reports whether a variable decides what programs run.
-func execVar(name string) bool {
-	switch name {
-	case "PATH", "BASH_ENV", "ENV", "PS4", "SHELLOPTS", "BASHOPTS", "PROMPT_COMMAND",
-		"GIT_SSH", "GIT_SSH_COMMAND", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "PAGER", "GIT_EDITOR",
-		"EDITOR", "VISUAL", "LESSOPEN", "LESSCLOSE", "SYSTEMD_PAGER", "PSQL_PAGER", "PSQLRC",
-		"GIT_CONFIG", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_PARAMETERS",
-		"GIT_CONFIG_COUNT", "GIT_EXEC_PATH", "GIT_ASKPASS", "SSH_ASKPASS", "MANPAGER", "BROWSER",
-		"DOCKER_CONFIG", "PYTHONSTARTUP", "PYTHONPATH", "NODE_OPTIONS", "PERL5OPT", "PERL5LIB":
-		return true
-	}
-	return strings.HasPrefix(name, "LD_") || strings.HasPrefix(name, "GIT_CONFIG_KEY_") ||
-		strings.HasPrefix(name, "GIT_CONFIG_VALUE_")
-}
-
-// redirects classifies a statement's redirections: writing anywhere but
-// /dev/null, /dev/std* or /dev/fd/* is mutating; reading is fine.
-func (c *classifier) redirects(rs []*syntax.Redirect) verdict {
-	v := ro("")
-	for _, r := range rs {
-		if r.Word == nil {
-			continue
-		}
-		switch r.Op {
-		case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.AppClob,
-			syntax.RdrAll, syntax.RdrAllClob, syntax.AppAll, syntax.AppAllClob:
-			if w := c.word(r.Word); w.dyn || !safeSink(w.val) {
-				v = worse(v, mut("redirects output to "+w.src))
-			}
-		case syntax.DplOut:
-			// >&2 and 2>&1 duplicate a descriptor; >&file writes file.
-			if w := c.word(r.Word); w.dyn || !(fdNumber(w.val) || safeSink(w.val)) {
-				v = worse(v, mut("redirects output to "+w.src))
-			}
-		case syntax.RdrInOut:
-			if w := c.word(r.Word); w.dyn || !safeSink(w.val) {
-				v = worse(v, mut("opens "+w.src+" for writing"))
-			}
-		}
-	}
-	return v
-}
-
-// stdinOf returns the text a here-document or here-string feeds the
-// command, so psql <<'SQL' … SQL can be read like psql -c.
-func stdinOf(rs []*syntax.Redirect) *word {
-	var in *word
-	for _, r := range rs {
-		switch r.Op {
-		case syntax.Hdoc, syntax.DashHdoc:
-			var w word // an empty here-document
-			if r.Hdoc != nil {
-				w = hdocWord(r.Hdoc)
-			}
-			in = &w
-		case syntax.WordHdoc:
-			w := evalWord(r.Word)
-			if !w.dyn {
-				w.val += "\n"
-			}
-			in = &w
-		case syntax.RdrIn, syntax.DplIn, syntax.RdrInOut:
-			in = nil
-		}
-	}
-	return in
-}
-
 // safeSink reports whether writing to a path changes nothing on disk.
 func safeSink(p string) bool {
 	switch p {
-	case "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty":
+	case "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty":
 		return true
 	}
 	return strings.HasPrefix(p, "/dev/fd/") && fdNumber(p[len("/dev/fd/"):])

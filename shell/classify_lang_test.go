@@ -187,7 +187,7 @@ func TestParseOpts(t *testing.T) {
 		}
 		return out
 	}
-	p := parseOpts(w("-fsSo", "/tmp/x", "--max-time=5", "--header", "A: b", "https://x", "--", "-d"), curlSpec)
+	p := parseOpts(w("-fsSo", "/tmp/x", "--max-time=5", "--header", "A: b", "https://x", "--", "-d"), optSpec{short: "AbcCdDeEFHKmoPQrtTuUwxXyYz", long: []string{"header", "max-time", "output"}})
 	if o, ok := p.value("-o"); !ok || o.val != "/tmp/x" {
 		t.Errorf("-o = %q, %v", o.val, ok)
 	}

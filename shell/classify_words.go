@@ -3,9 +3,6 @@ package shell
 import (
 	"strings"
 	"unicode/utf8"
-
-	"mvdan.cc/sh/v3/expand"
-	"mvdan.cc/sh/v3/syntax"
 )
 
 // dynMark stands in a word's value for an expansion known only at run time.
@@ -29,17 +26,21 @@ type word struct {
 	split bool
 	// brace is set for a word that came out of a brace expansion.
 	brace bool
+	// exp is set when some part of the word came from an expansion.
+	exp bool
+	// v is what is known of the value of a word made of one expansion
+	// ("$now", $(date +%s)), when hasV is set.
+	v    value
+	hasV bool
+	// paths marks a pipe carrying NUL-separated file names from find
+	// under starting points that do not start with a dash.
+	paths bool
 }
 
-// word evaluates a word of the script.
-func (c *classifier) word(w *syntax.Word) word {
-	v := evalWord(w)
-	v.src = c.text(w.Pos(), w.End())
-	if v.src == "" {
-		v.src = strings.ReplaceAll(v.val, dynMark, "$…")
-	}
-	v.src = clip(v.src, maxShown)
-	return v
+// writes reports whether giving w as an output file writes to disk: "-"
+// (standard output) and /dev/null do not.
+func writes(w word) bool {
+	return w.dyn || w.glob || (w.val != "-" && !safeSink(w.val))
 }
 
 // maxShown is how much of a word a reason quotes.
@@ -57,122 +58,6 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
-}
-
-// evalWord computes a word's value, quotes removed, marking expansions.
-func evalWord(w *syntax.Word) word {
-	var b strings.Builder
-	var out word
-	for i, part := range w.Parts {
-		first := i == 0
-		switch p := part.(type) {
-		case *syntax.Lit:
-			if globLit(p.Value) {
-				out.glob, out.split = true, true
-				if first && p.Value != "" && strings.ContainsAny(p.Value[:1], "*?[{") && p.Value != "[" {
-					out.inject = true
-				}
-			}
-			b.WriteString(unescape(p.Value))
-		case *syntax.SglQuoted:
-			if p.Dollar && strings.Contains(p.Value, `\`) {
-				out.dyn = true
-				b.WriteString(dynMark)
-				continue
-			}
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			for j, q := range p.Parts {
-				switch q := q.(type) {
-				case *syntax.Lit:
-					b.WriteString(unescapeDQ(q.Value))
-				default:
-					out.dyn = true
-					if first && j == 0 && untrusted(q) {
-						out.inject = true
-					}
-					b.WriteString(dynMark)
-				}
-			}
-		case *syntax.ProcSubst:
-			// The command inside is classified on its own; the word the
-			// command sees is a pipe.
-			b.WriteString("/dev/fd/63")
-		case *syntax.ExtGlob:
-			out.glob, out.split = true, true
-			out.inject = out.inject || first
-			b.WriteString(p.Op.String() + p.Pattern.Value + ")")
-		default:
-			out.dyn = true
-			if untrusted(part) {
-				if _, arith := part.(*syntax.ArithmExp); !arith {
-					out.inject, out.split = true, true
-				}
-			}
-			b.WriteString(dynMark)
-		}
-	}
-	out.val = b.String()
-	return out
-}
-
-// hdocWord evaluates a here-document body, which expands like a
-// double-quoted string unless its delimiter was quoted.
-func hdocWord(w *syntax.Word) word {
-	var b strings.Builder
-	var out word
-	for _, part := range w.Parts {
-		if l, ok := part.(*syntax.Lit); ok {
-			b.WriteString(l.Value)
-			continue
-		}
-		out.dyn = true
-		b.WriteString(dynMark)
-	}
-	out.val = b.String()
-	out.src = "here-document"
-	return out
-}
-
-// untrusted reports whether an expansion may carry text an attacker
-// controls: a command's output, or a variable quench fills from an alert
-// ($QUENCH_*), a positional parameter or a lower-case loop variable.
-// Upper-case variables such as $DATABASE_URL come from the operator's
-// environment and are trusted not to start with a dash.
-func untrusted(part syntax.WordPart) bool {
-	pe, ok := part.(*syntax.ParamExp)
-	if !ok {
-		return true
-	}
-	bad := pe.Param == nil || !trustedVar(pe.Param.Value)
-	syntax.Walk(pe, func(n syntax.Node) bool {
-		switch n := n.(type) {
-		case *syntax.CmdSubst, *syntax.ProcSubst:
-			bad = true
-		case *syntax.ParamExp:
-			if n != pe && (n.Param == nil || !trustedVar(n.Param.Value)) {
-				bad = true
-			}
-		}
-		return !bad
-	})
-	return bad
-}
-
-func trustedVar(name string) bool {
-	switch name {
-	case "?", "#", "$", "!", "HOME", "PWD", "USER":
-		return true
-	}
-	if strings.HasPrefix(name, "QUENCH_") || name == "" {
-		return false
-	}
-	for _, r := range name {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
-			return false
-		}
-	}
-	return name[0] < '0' || name[0] > '9'
 }
 
 // globLit reports unquoted, unescaped glob or brace-expansion syntax.
@@ -452,36 +337,4 @@ func words(ws []word) string {
 		parts[i] = w.show()
 	}
 	return strings.Join(parts, " ")
-}
-
-// maxBraceWords bounds what one word may brace-expand to; more is unknown.
-const maxBraceWords = 256
-
-// fields evaluates a word into the words the command will see after
-// brace expansion: find . -{delete,print} is find . -delete -print. A
-// word expanding to more than maxBraceWords words is one dynamic word.
-func (c *classifier) fields(w *syntax.Word) []word {
-	cp := &syntax.Word{Parts: make([]syntax.WordPart, len(w.Parts))}
-	for i, p := range w.Parts {
-		if l, ok := p.(*syntax.Lit); ok {
-			l2 := *l
-			p = &l2
-		}
-		cp.Parts[i] = p
-	}
-	if !syntax.SplitBraces(cp) {
-		return []word{c.word(w)}
-	}
-	src := c.text(w.Pos(), w.End())
-	var out []word
-	for bw, err := range expand.BracesSeq(nil, cp) {
-		if err != nil || len(out) == maxBraceWords {
-			return []word{{src: clip(src, maxShown), val: dynMark, dyn: true, inject: true, split: true, brace: true}}
-		}
-		v := evalWord(bw)
-		v.src = clip(src, maxShown)
-		v.brace = true
-		out = append(out, v)
-	}
-	return out
 }

@@ -1,206 +1,215 @@
 package shell
 
-import "strings"
+import (
+	"strings"
 
-// Wrappers run another command; they are as safe as the command they run.
-// An argument that may turn into options before the inner command makes
-// the inner command unknowable, so such wrappers are unknown.
+	"mvdan.cc/sh/v3/syntax"
+)
 
-func wrapped(c *classifier, x *call, p parsed, who string) verdict {
-	if p.inject != nil {
-		return unk(who + ": argument " + p.inject.src + " may change which command runs")
+// Wrappers run another program; they are as safe as the program they
+// run, which is looked up as a program (never a function or a builtin of
+// this shell). Their own options stop at the first operand.
+
+func wrapped(c *classifier, x *call, cl cmdline, who string) verdict {
+	if !cl.ok() {
+		return cl.v
 	}
-	if len(p.pos) == 0 {
+	if len(cl.args) == 0 {
 		return ro(who + ": runs nothing")
 	}
-	return c.inner(p.pos, x.stdin).prefixed(who)
+	return c.inner(cl.args, x.stdin).prefixed(who)
 }
+
+var timeoutGrammar = newGrammar("timeout", posix, "-s --signal=", "-k --kill-after=", "--preserve-status",
+	"--foreground", "-v --verbose", "--help", "--version")
 
 func timeoutRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "sk", long: []string{"signal", "kill-after"}, stop: true})
-	if len(p.pos) == 0 || p.inject != nil {
-		return wrapped(c, x, p, "timeout")
+	cl := timeoutGrammar.parse(x.args)
+	if !cl.ok() || len(cl.args) == 0 {
+		return wrapped(c, x, cl, "timeout")
 	}
-	who := "timeout " + p.pos[0].show()
-	p.pos = p.pos[1:]
-	return wrapped(c, x, p, who)
+	who := "timeout " + cl.args[0].show()
+	cl.args = cl.args[1:]
+	return wrapped(c, x, cl, who)
 }
+
+var niceGrammar = newGrammar("nice", posix, "-n --adjustment=", "--help", "--version").numeric()
 
 func niceRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "n", long: []string{"adjustment"}, stop: true})
-	if len(p.pos) == 0 && p.inject == nil {
+	cl := niceGrammar.parse(x.args)
+	if cl.ok() && len(cl.args) == 0 {
 		return ro("nice: prints the niceness")
 	}
-	return wrapped(c, x, p, "nice")
+	return wrapped(c, x, cl, "nice")
 }
+
+var ioniceGrammar = newGrammar("ionice", posix, "-c --class=", "-n --classdata=", "-t --ignore", "-h --help", "-V --version").
+	deny(Mutating, "changes the I/O priority of running processes", "-p --pid=", "-P --pgid=", "-u --uid=")
 
 func ioniceRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "cnpPu", long: []string{"class", "classdata", "pid", "pgid", "uid"}, stop: true})
-	if p.any("-p", "-P", "-u", "--pid", "--pgid", "--uid") {
-		return mut("ionice -p: changes the I/O priority of running processes")
-	}
-	if len(p.pos) == 0 && p.inject == nil {
+	cl := ioniceGrammar.parse(x.args)
+	if cl.ok() && len(cl.args) == 0 {
 		return ro("ionice: prints the I/O priority")
 	}
-	return wrapped(c, x, p, "ionice")
+	return wrapped(c, x, cl, "ionice")
 }
+
+var timeGrammar = newGrammar("time", posix, "-f --format=", "-p --portability", "-v --verbose", "-q --quiet",
+	"--help", "-V --version").
+	writes("-o --output=").
+	deny(Mutating, "appends to its output file", "-a --append")
 
 func timeRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "fo", long: []string{"format", "output"}, stop: true})
-	if o, ok := p.output("-o", "--output", "-a", "--append"); ok {
-		return mut("time " + o.name + ": writes " + o.target())
-	}
-	return wrapped(c, x, p, "time")
+	return wrapped(c, x, timeGrammar.parse(x.args), "time")
 }
+
+var stdbufGrammar = newGrammar("stdbuf", posix, "-i --input=", "-o --output=", "-e --error=", "--help", "--version")
 
 func stdbufRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "ioe", long: []string{"input", "output", "error"}, stop: true})
-	return wrapped(c, x, p, "stdbuf")
+	return wrapped(c, x, stdbufGrammar.parse(x.args), "stdbuf")
 }
 
-func builtinRule(c *classifier, x *call) verdict {
-	return wrapped(c, x, parsed{pos: x.args}, "builtin")
-}
+var watchGrammar = newGrammar("watch", posix, "-n --interval=", "-d --differences[=]", "-t --no-title",
+	"-b --beep", "-e --errexit", "-g --chgexit", "-c --color", "-C --no-color", "-p --precise", "-w --no-wrap",
+	"-x --exec", "-q --equexit=", "-r --no-rerun", "-s --shotsfile=", "-h --help", "-v --version")
 
 // watch runs its arguments joined by spaces with sh -c, or as argv with -x.
 func watchRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "nq", long: []string{"interval", "equexit"}, stop: true})
-	if p.flag("-x", "--exec") || p.inject != nil {
-		return wrapped(c, x, p, "watch")
+	cl := watchGrammar.parse(x.args)
+	if !cl.ok() {
+		return cl.v
 	}
-	if len(p.pos) == 0 {
+	if cl.has("-s") {
+		return mut("watch -s: writes screenshots")
+	}
+	if cl.has("-x") {
+		return wrapped(c, x, cl, "watch -x")
+	}
+	if len(cl.args) == 0 {
 		return ro("watch: runs nothing")
 	}
-	joined := word{src: words(p.pos)}
-	parts := make([]string, len(p.pos))
-	for i, w := range p.pos {
+	joined := word{src: words(cl.args)}
+	parts := make([]string, len(cl.args))
+	for i, w := range cl.args {
 		parts[i] = w.val
 		joined.dyn = joined.dyn || w.dyn
 		joined.glob = joined.glob || w.glob
 	}
 	joined.val = strings.Join(parts, " ")
-	return c.script(joined, "watch")
+	return c.scriptAs(joined, "watch", syntax.LangPOSIX)
 }
 
-func commandRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{stop: true})
-	if p.flag("-v", "-V") {
-		return minorRO("command -v: looks a command up")
-	}
-	return wrapped(c, x, p, "command")
-}
+// env sets variables for, or clears the environment of, the program it
+// runs; -S splits a string into a command line.
+var envGrammar = newGrammar("env", posix, "-i --ignore-environment", "-0 --null", "-u --unset=", "-C --chdir=",
+	"-v --debug", "--help", "--version", "--default-signal[=]", "--ignore-signal[=]", "--block-signal[=]",
+	"--list-signal-handling").
+	deny(Unknown, "splits a string into a command line", "-S --split-string=").
+	deny(Unknown, "changes the program's name", "-a --argv0=")
 
-// env sets variables for, or clears the environment of, the command it runs.
 func envRule(c *classifier, x *call) verdict {
-	args := x.args
-opts:
+	cl := envGrammar.parse(x.args)
+	if !cl.ok() {
+		return cl.v
+	}
+	args := cl.args
+	var env []envVar
 	for len(args) > 0 {
-		s := args[0].val
-		if args[0].dyn {
+		if args[0].dyn && strings.Contains(args[0].val, "=") || args[0].inject {
 			return unk("env: argument " + args[0].src + " may change which command runs")
 		}
-		switch {
-		case s == "--":
-			args = args[1:]
-			break opts
-		case strings.HasPrefix(s, "--split-string") || strings.HasPrefix(s, "-") && !strings.HasPrefix(s, "--") && strings.Contains(s, "S"):
-			return unk("env -S: runs a command string")
-		case s == "-u" || s == "-C" || s == "--unset" || s == "--chdir":
-			if len(args) < 2 {
-				return ro("env: prints the environment")
-			}
-			args = args[2:]
-		case strings.HasPrefix(s, "-") && len(s) > 1:
-			args = args[1:]
-		default:
-			break opts
-		}
-	}
-	for len(args) > 0 {
-		name, _, isAssign := strings.Cut(args[0].val, "=")
+		name, val, isAssign := strings.Cut(args[0].val, "=")
 		if !isAssign || name == "" {
 			break
 		}
 		if strings.Contains(name, dynMark) {
 			return unk("env: argument " + args[0].src + " may change which command runs")
 		}
-		if execVar(name) {
-			return unk("env " + name + "=: changes which programs the command runs")
-		}
+		env = append(env, envVar{name: name, val: args[0].sub(val)})
 		args = args[1:]
 	}
 	if len(args) == 0 {
 		return ro("env: prints the environment")
 	}
-	return c.inner(args, x.stdin).prefixed("env")
+	x2 := &call{name: x.name, stdin: x.stdin, env: env}
+	if v := c.envOf(x2, false); v.class != ReadOnly {
+		return v.prefixed("env")
+	}
+	c.depth++
+	defer func() { c.depth-- }()
+	return c.argv(args, env, x.stdin, modeProgram).prefixed("env")
 }
 
-// xargs runs a command with arguments read from its input; the input may
-// carry options, so only a command that is mutating anyway is known.
+var xargsGrammar = newGrammar("xargs", posix, "-0 --null", "-a --arg-file=", "-d --delimiter=", "-E=", "-e --eof[=]",
+	"-I=", "-i --replace[=]", "-L --max-lines=", "-l[=]", "-n --max-args=", "-P --max-procs=", "-s --max-chars=",
+	"-t --verbose", "-r --no-run-if-empty", "-x --exit", "--show-limits", "--help", "--version").
+	deny(Unknown, "asks on the terminal before each command", "-p --interactive", "-o --open-tty").
+	deny(Unknown, "sets a variable in the program's environment", "--process-slot-var=")
+
+// xargs runs a program with arguments read from its input. Those
+// arguments are data that could start with a dash, unless the input is a
+// NUL-separated list of paths from find under a starting point that does
+// not (find DIR … -print0 | xargs -0 …).
 func xargsRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{
-		short: "aEdIiLlnPs",
-		long:  []string{"arg-file", "delimiter", "max-args", "max-procs", "max-chars", "process-slot-var", "max-lines", "replace", "eof"},
-		stop:  true,
-	})
-	if len(p.pos) == 0 && p.inject == nil {
-		return ro("xargs: echoes its input")
+	cl := xargsGrammar.parse(x.args)
+	if !cl.ok() {
+		return cl.v
 	}
-	v := wrapped(c, x, p, "xargs")
-	if v.class == Mutating {
-		return v
+	cmd := cl.args
+	if len(cmd) == 0 {
+		cmd = []word{{src: "echo", val: "echo"}}
 	}
-	return unk("xargs: runs " + p.pos[0].show() + " with arguments read from its input")
-}
-
-// trap runs its command string when a signal arrives or the script exits.
-func trapRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{stop: true})
-	if len(p.pos) < 2 || p.flag("-l", "-p") {
-		return ro("trap: lists traps")
+	item := word{src: "the input of xargs", val: dynMark, dyn: true, inject: true, split: true}
+	if x.stdin != nil && x.stdin.paths && cl.has("-0") && !cl.has("-a") {
+		item = word{src: "file names from find", val: dynMark, dyn: true}
 	}
-	if s, ok := p.pos[0].lit(); ok && (s == "" || s == "-") {
-		return ro("trap: resets traps")
-	}
-	return c.script(p.pos[0], "trap")
-}
-
-func aliasRule(c *classifier, x *call) verdict {
-	for _, a := range x.args {
-		if strings.Contains(a.val, "=") || a.dyn {
-			return unk("alias: changes what later commands run")
+	replace := cl.has("-I", "-i")
+	args := append([]word(nil), cmd...)
+	if replace {
+		for i := range args[1:] {
+			if strings.Contains(args[i+1].val, "{}") {
+				args[i+1] = item
+			}
 		}
+	} else {
+		args = append(args, item)
 	}
-	return ro("alias: lists aliases")
+	c.depth++
+	defer func() { c.depth-- }()
+	return c.argv(args, nil, nil, modeProgram).prefixed("xargs")
 }
 
-func shoptRule(c *classifier, x *call) verdict {
-	for _, a := range x.args {
-		if a.dyn || a.val == "expand_aliases" {
-			return unk("shopt: may make aliases change what later commands run")
-		}
-	}
-	return ro("shopt: sets shell options")
-}
+var shellGrammar = newGrammar("bash", posix, "-c", "-e", "-u", "-x", "-o=", "--norc", "--noprofile", "--posix",
+	"-v", "-l", "--login", "-r", "--restricted").
+	deny(Unknown, "reads commands from its input", "-s", "-i")
 
-func hashRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "p"})
-	if p.any("-p") {
-		return unk("hash -p: changes which program a name runs")
-	}
-	return ro("hash: lists remembered commands")
-}
-
-// A shell runs code this classifier does not see: a command string (which
-// could be parsed, but a runbook should write the commands themselves), a
-// script file, or its input.
+// A shell runs a command string, classified like the step itself in a new
+// shell; a script file or its input is not read here.
 func shellRule(c *classifier, x *call) verdict {
-	p := parseOpts(x.args, optSpec{short: "co", stop: true})
-	switch {
-	case p.any("-c"):
-		return unk(x.name + " -c: runs a command string in another shell")
-	case len(p.pos) > 0:
-		return unk(x.name + ": runs the script " + p.pos[0].show())
+	cl := shellGrammar.parse(x.args)
+	if !cl.ok() {
+		return cl.v
 	}
-	return unk(x.name + ": runs commands from its input")
+	for _, o := range cl.opts {
+		if contains(o.opt.names, "-o") && o.val.val != "pipefail" && o.val.val != "errexit" && o.val.val != "nounset" {
+			return unk(x.name + " -o " + o.val.show() + ": a shell option the classifier does not model")
+		}
+	}
+	if cl.has("--posix") && !cl.has("-c") {
+		return unk(x.name + " --posix: posix mode expands aliases")
+	}
+	if !cl.has("-c") {
+		if len(cl.args) > 0 {
+			return unk(x.name + ": runs the script " + cl.args[0].show())
+		}
+		return unk(x.name + ": runs commands from its input")
+	}
+	if len(cl.args) == 0 {
+		return unk(x.name + " -c: no command string")
+	}
+	lang := syntax.LangBash
+	if x.name != "bash" || cl.has("--posix") {
+		lang = syntax.LangPOSIX
+	}
+	return c.scriptAs(cl.args[0], x.name+" -c", lang)
 }

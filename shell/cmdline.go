@@ -98,9 +98,10 @@ type option struct {
 	// when it is -, /dev/null or another sink that changes nothing.
 	out bool
 	// check, when set, decides a value known before running (a method, a
-	// protocol, a format): false makes the option unknown. A value only
-	// known at run time fails the check.
-	check func(val string) bool
+	// protocol, a format): false makes the option unknown, or failClass
+	// when set. A value only known at run time is unknown.
+	check     func(val string) bool
+	failClass Class
 	// class and why are set for an option that is not read-only.
 	class Class
 	why   string
@@ -228,6 +229,15 @@ func (g *grammar) valued(spec string, check func(string) bool) *grammar {
 	return g
 }
 
+// valuedAs is valued with the class a literal value the check refuses
+// makes the command (curl -X POST is mutating, not unknown).
+func (g *grammar) valuedAs(spec string, check func(string) bool, class Class) *grammar {
+	o := parseSpec(spec)
+	o.check, o.failClass = check, class
+	g.add(o)
+	return g
+}
+
 // opts declares more read-only options.
 func (g *grammar) opts(specs ...string) *grammar {
 	for _, s := range specs {
@@ -251,6 +261,9 @@ type cmdline struct {
 	// v is ReadOnly when every option is declared read-only and no word
 	// may change into an option; otherwise it names the first problem.
 	v verdict
+	// split is set when an operand may be several words or none, so a
+	// rule that gives meaning to operand positions cannot count them.
+	split bool
 }
 
 // ok reports whether the options are all read-only.
@@ -287,8 +300,15 @@ func (cl *cmdline) fail(v verdict) {
 }
 
 // parse splits args by the grammar; see the file comment for the rules.
-func (g *grammar) parse(args []word) cmdline {
-	cl := cmdline{v: ro(g.name)}
+func (g *grammar) parse(args []word) (cl cmdline) {
+	cl = cmdline{v: ro(g.name)}
+	defer func() {
+		for _, a := range cl.args {
+			if a.split {
+				cl.split = true
+			}
+		}
+	}()
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		s := a.val
@@ -297,7 +317,7 @@ func (g *grammar) parse(args []word) cmdline {
 			cl.args = append(cl.args, a)
 			continue
 		}
-		if a.inject || a.split {
+		if a.inject {
 			cl.fail(unk(g.name + ": argument " + a.src + " may turn into an option at run time; put it after -- or give it a fixed prefix"))
 			cl.args = append(cl.args, a)
 			continue
@@ -374,7 +394,7 @@ func (g *grammar) option(cl *cmdline, a word, next *word) int {
 // dashLong grammars.
 func (g *grammar) longOption(cl *cmdline, a word, next *word) int {
 	name, val, eq := strings.Cut(a.val, "=")
-	if g.style == dashLong {
+	if _, whole := g.long[a.val]; g.style == dashLong && whole {
 		eq = false
 		name = a.val
 	}
@@ -448,10 +468,15 @@ func (g *grammar) accept(cl *cmdline, gv given) {
 	case o.out && writes(gv.val):
 		cl.fail(mut(who + ": writes " + gv.val.show()))
 	case o.check != nil:
-		if v, ok := gv.val.lit(); !ok || !o.check(v) {
+		v, ok := gv.val.lit()
+		switch {
+		case ok && !o.check(v) && o.failClass != "":
+			cl.fail(verdict{class: o.failClass, reason: who + " " + gv.val.show() + ": not read-only"})
+		case !ok || !o.check(v):
 			cl.fail(unk(who + " " + gv.val.show() + ": not known to be read-only"))
 		}
 	}
+
 }
 
 // allDigits reports a non-empty string of ASCII digits.
