@@ -72,9 +72,11 @@ type IncidentFilter struct {
 	Status    Status
 	Severity  Severity
 	RunbookID string
-	NoRunbook bool  // only incidents no runbook answers
-	BeforeID  int64 // pagination: only ids below this (newest first)
-	Limit     int   // 0 means the default page size
+	Open      bool   // only open incidents (triggered or acknowledged); excludes Status
+	Text      string // only incidents whose summary, dedup key or labels contain it, any case
+	NoRunbook bool   // only incidents no runbook answers
+	BeforeID  int64  // pagination: only ids below this (newest first)
+	Limit     int    // 0 means the default page size
 }
 
 // IncidentService stores incidents and their timelines. Alerts reach
@@ -100,6 +102,7 @@ type IncidentService interface {
 
 // IncidentCounts summarises the incidents in the store.
 type IncidentCounts struct {
-	ByStatus      map[Status]int64
-	OpenNoRunbook int64 // open incidents no runbook answers: coverage gaps
+	ByStatus       map[Status]int64
+	OpenBySeverity map[Severity]int64 // open incidents of each severity
+	OpenNoRunbook  int64              // open incidents no runbook answers: coverage gaps
 }

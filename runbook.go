@@ -108,18 +108,22 @@ func (c Class) rank() int {
 
 // Step is one runnable command block of a runbook.
 type Step struct {
-	Name    string        // stable: the block's "name" attribute or section slug + index
-	Section string        // title of the section the block is in
-	Index   int           // 1-based position among the runbook's steps
-	Line    int           // line of the opening fence
-	Lang    string        // sh, bash or shell
-	Title   string        // the prose the step belongs to (list item or paragraph before), one line
-	Command string        // the script, exactly as written
-	Confirm bool          // the block's "confirm" attribute
-	Target  string        // where it runs; "" means the default target
-	Timeout time.Duration // 0 means the configured default
-	Class   Class         // worst class of its commands
-	Reason  string        // why the classifier chose Class
+	Name    string // stable: the block's "name" attribute or section slug + index
+	Section string // title of the section the block is in
+	Index   int    // 1-based position among the runbook's steps
+	Line    int    // line of the opening fence
+	Lang    string // sh, bash or shell
+	Title   string // the prose the step belongs to (list item or paragraph before), one line
+	Command string // the script, exactly as written
+	Confirm bool   // the block's "confirm" attribute (set too by "destructive")
+	// Destructive is the block's "destructive" attribute: the step can lose
+	// data or cut service for good, so a person must type its name to
+	// confirm it in the web UI. It implies Confirm.
+	Destructive bool
+	Target      string        // where it runs; "" means the default target
+	Timeout     time.Duration // 0 means the configured default
+	Class       Class         // worst class of its commands
+	Reason      string        // why the classifier chose Class
 }
 
 // NeedsConfirmation reports whether the step may only run after a person

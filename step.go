@@ -22,6 +22,9 @@ type StepState struct {
 	Step    Step     `json:"step"`
 	Status  string   `json:"status"`
 	LastRun *StepRun `json:"last_run,omitempty"`
+	// EnvNames are the names (never the values) of the environment the
+	// step would get now, sorted: what a confirmation shows.
+	EnvNames []string `json:"env,omitempty"`
 }
 
 // StepRunRequest asks to run one step for one incident.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,33 +30,35 @@ func (s *Server) handleRecordDeploy(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	d := quench.Deploy{
-		Service:    strings.TrimSpace(quench.CleanText(req.Service)),
-		SHA:        strings.TrimSpace(quench.CleanText(req.SHA)),
-		Note:       quench.CleanText(req.Note),
-		Actor:      actor(r.Context()),
-		DeployedAt: s.now().UTC(),
-	}
-	switch {
-	case d.Service == "":
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "service is required"))
-		return
-	case d.SHA == "":
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "sha is required"))
-		return
-	case len(d.Service) > maxNameBytes || len(d.SHA) > maxNameBytes:
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "service and sha must be at most %d bytes", maxNameBytes))
-		return
-	case len(d.Note) > maxNoteBytes:
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "note is %d bytes, over the limit of %d", len(d.Note), maxNoteBytes))
-		return
-	}
-	out, err := s.Deploys.RecordDeploy(r.Context(), d)
+	out, err := s.recordDeploy(r.Context(), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// recordDeploy checks a deploy and records it as the calling person; the
+// API and the web UI both record deploys through it.
+func (s *Server) recordDeploy(ctx context.Context, req deployRequest) (*quench.Deploy, error) {
+	d := quench.Deploy{
+		Service:    strings.TrimSpace(quench.CleanText(req.Service)),
+		SHA:        strings.TrimSpace(quench.CleanText(req.SHA)),
+		Note:       quench.CleanText(req.Note),
+		Actor:      actor(ctx),
+		DeployedAt: s.now().UTC(),
+	}
+	switch {
+	case d.Service == "":
+		return nil, quench.Errorf(quench.EINVALID, "service is required")
+	case d.SHA == "":
+		return nil, quench.Errorf(quench.EINVALID, "sha is required")
+	case len(d.Service) > maxNameBytes || len(d.SHA) > maxNameBytes:
+		return nil, quench.Errorf(quench.EINVALID, "service and sha must be at most %d bytes", maxNameBytes)
+	case len(d.Note) > maxNoteBytes:
+		return nil, quench.Errorf(quench.EINVALID, "note is %d bytes, over the limit of %d", len(d.Note), maxNoteBytes)
+	}
+	return s.Deploys.RecordDeploy(ctx, d)
 }
 
 // deployList is the answer of GET /api/v1/deploys.

@@ -42,12 +42,21 @@ func (s *Server) authorize(need quench.TokenRole, next http.Handler) http.Handle
 			s.writeError(w, r, err)
 			return
 		}
-		if !tok.Role.Allows(need) {
-			s.writeError(w, r, forbidden(tok.Role, need))
+		if err := checkRole(tok.Role, need); err != nil {
+			s.writeError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
 	})
+}
+
+// checkRole is the one role check of every route, API and web UI alike:
+// nil when a token of role have may do what needs role need.
+func checkRole(have, need quench.TokenRole) error {
+	if have.Allows(need) {
+		return nil
+	}
+	return forbidden(have, need)
 }
 
 func forbidden(have, need quench.TokenRole) error {

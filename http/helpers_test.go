@@ -100,6 +100,7 @@ func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	s.Audit = sqldb.NewAuditService(db)
 	s.Deploys = sqldb.NewDeployService(db)
 	s.ChangeControl = sqldb.NewChangeControlService(db)
+	s.Sessions = sqldb.NewSessionService(db) // the web UI is on in every test server
 	s.Runbooks = runbookPack(rbs)
 	s.Ready = db.Ping
 	if testing.Verbose() {

@@ -296,21 +296,25 @@ func (s *Server) handleAddNote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	text := quench.CleanText(req.Text)
-	if strings.TrimSpace(text) == "" {
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "text is required"))
-		return
-	}
-	if len(text) > maxNoteBytes {
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "text is %d bytes, over the limit of %d", len(text), maxNoteBytes))
-		return
-	}
-	ev, err := s.Incidents.AddEvent(r.Context(), quench.TimelineEvent{
-		IncidentID: id, At: s.now().UTC(), Kind: quench.EventNote, Actor: actor(r.Context()), Text: text,
-	})
+	ev, err := s.addNote(r.Context(), id, req.Text)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, ev)
+}
+
+// addNote checks a note's text and adds it to the incident's timeline as
+// the calling person; the API and the web UI both add notes through it.
+func (s *Server) addNote(ctx context.Context, id int64, text string) (*quench.TimelineEvent, error) {
+	text = quench.CleanText(text)
+	if strings.TrimSpace(text) == "" {
+		return nil, quench.Errorf(quench.EINVALID, "text is required")
+	}
+	if len(text) > maxNoteBytes {
+		return nil, quench.Errorf(quench.EINVALID, "text is %d bytes, over the limit of %d", len(text), maxNoteBytes)
+	}
+	return s.Incidents.AddEvent(ctx, quench.TimelineEvent{
+		IncidentID: id, At: s.now().UTC(), Kind: quench.EventNote, Actor: actor(ctx), Text: text,
+	})
 }

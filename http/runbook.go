@@ -36,6 +36,7 @@ type StepView struct {
 	Class             quench.Class `json:"class"`
 	Reason            string       `json:"reason,omitempty"`
 	Confirm           bool         `json:"confirm"`
+	Destructive       bool         `json:"destructive,omitempty"`
 	NeedsConfirmation bool         `json:"needs_confirmation"`
 	Target            string       `json:"target,omitempty"`
 	Timeout           string       `json:"timeout,omitempty"` // a Go duration; empty for the default
@@ -62,7 +63,7 @@ func NewRunbookView(rb *quench.Runbook, full bool) *RunbookView {
 	for _, st := range rb.Steps {
 		sv := StepView{
 			Name: st.Name, Section: st.Section, Index: st.Index, Title: st.Title, Command: st.Command,
-			Class: st.Class, Reason: st.Reason, Confirm: st.Confirm, NeedsConfirmation: st.NeedsConfirmation(),
+			Class: st.Class, Reason: st.Reason, Confirm: st.Confirm, Destructive: st.Destructive, NeedsConfirmation: st.NeedsConfirmation(),
 			Target: st.Target,
 		}
 		if st.Timeout > 0 {

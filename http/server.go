@@ -63,13 +63,20 @@ type Server struct {
 	// answering 503 "step runner not configured".
 	Steps quench.StepService
 
+	// Sessions stores the web UI's sign-ins. Nil leaves the web UI off
+	// (ui.go); the API does not need it.
+	Sessions quench.SessionService
+	// Web configures the web UI: sessions, proxy sign-in, the runbook index.
+	Web WebConfig
+
 	// Heartbeat is how often an idle event stream sends a comment; 0 means
 	// DefaultHeartbeat.
 	Heartbeat time.Duration
 
-	// Events feeds the live streams (the incident stream and
-	// /api/v1/events). Nil leaves /api/v1/events answering 503 and the
-	// incident stream with step output only.
+	// Events feeds the live streams (the incident stream,
+	// /api/v1/events and the web UI's live pages). Nil leaves
+	// /api/v1/events answering 503, the incident stream with step output
+	// only, and web UI pages that update only when reloaded.
 	Events quench.EventService
 
 	// Ready reports whether the server's dependencies (the database) can
@@ -92,13 +99,15 @@ type Server struct {
 	// Person tokens are never cached.
 	TokenCacheTTL time.Duration
 
-	once    sync.Once
-	handler http.Handler
-	mux     *http.ServeMux
-	routes  []endpoint
-	metrics *metrics
-	tokens  tokenCache
-	stop    chan struct{} // closed by Close: event streams end
+	once     sync.Once
+	handler  http.Handler
+	mux      *http.ServeMux
+	routes   []endpoint
+	ui       *uiState   // the web UI's templates and assets; nil without Sessions
+	uiRoutes []endpoint // the web UI's routes (ui.go)
+	metrics  *metrics
+	tokens   tokenCache
+	stop     chan struct{} // closed by Close: event streams end
 
 	ln        net.Listener
 	srv       *http.Server
@@ -173,6 +182,13 @@ func (s *Server) validate() error {
 			return fmt.Errorf("http: Server.%s is required", f.name)
 		}
 	}
+	if s.Sessions != nil && s.ui == nil {
+		ui, err := newUIState()
+		if err != nil {
+			return err
+		}
+		s.ui = ui
+	}
 	return nil
 }
 
@@ -235,6 +251,7 @@ func (s *Server) build() {
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.pattern, s.instrument(rt.pattern, s.authorize(rt.need, rt.handler)))
 	}
+	s.buildUI()
 	s.handler = http.HandlerFunc(s.serveHTTP)
 }
 

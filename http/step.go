@@ -32,6 +32,7 @@ type StepStateView struct {
 	Reason            string          `json:"reason"`
 	Target            string          `json:"target"` // "" is the default target
 	Confirm           bool            `json:"confirm"`
+	Destructive       bool            `json:"destructive,omitempty"`
 	NeedsConfirmation bool            `json:"needs_confirmation"`
 	Timeout           string          `json:"timeout,omitempty"` // a Go duration; empty for the default
 	Status            string          `json:"status"`
@@ -51,7 +52,7 @@ func newStepList(states []quench.StepState) StepList {
 		v := StepStateView{
 			Number: i + 1, Name: st.Step.Name, Section: st.Step.Section, Title: st.Step.Title,
 			Command: st.Step.Command, Class: st.Step.Class, Reason: st.Step.Reason, Target: st.Step.Target,
-			Confirm: st.Step.Confirm, NeedsConfirmation: st.Step.NeedsConfirmation(),
+			Confirm: st.Step.Confirm, Destructive: st.Step.Destructive, NeedsConfirmation: st.Step.NeedsConfirmation(),
 			Status: st.Status, LastRun: st.LastRun,
 		}
 		if st.Step.Timeout > 0 {

@@ -147,7 +147,7 @@ func TestLintRules(t *testing.T) {
 		{"rollback-no-confirm.md", []string{`rollback-no-confirm.md:35: step "restore" is mutating and needs {"confirm": true}: ` + why("rm -rf /var/lib/app/cache")}},
 		{"step-attributes.md", []string{
 			`step-attributes.md:29: step attribute "confirm" must be true or false`,
-			`step-attributes.md:29: unknown step attribute "retries" (known: confirm, name, target, timeout)`,
+			`step-attributes.md:29: unknown step attribute "retries" (known: confirm, destructive, name, target, timeout)`,
 			`step-attributes.md:29: step attribute "timeout" "soon" must be a positive duration such as "30s"`,
 			`step-attributes.md:29: step "remediation-1" is mutating and needs {"confirm": true}: ` + why("docker compose restart api"),
 			`step-attributes.md:35: step attributes are not a JSON object: unexpected end of JSON input`,

@@ -25,10 +25,11 @@ var sectionSlugs = map[string]string{
 
 // stepAttrs are the attributes a step's fence may carry as a JSON object.
 type stepAttrs struct {
-	Confirm bool
-	Timeout time.Duration
-	Target  string
-	Name    string
+	Confirm     bool
+	Destructive bool // implies Confirm
+	Timeout     time.Duration
+	Target      string
+	Name        string
 }
 
 // splitInfo splits a fence's info string into the language and the rest,
@@ -70,6 +71,10 @@ func parseAttrs(s string) (stepAttrs, []string) {
 			if json.Unmarshal(v, &a.Confirm) != nil {
 				errs = append(errs, `step attribute "confirm" must be true or false`)
 			}
+		case "destructive":
+			if json.Unmarshal(v, &a.Destructive) != nil {
+				errs = append(errs, `step attribute "destructive" must be true or false`)
+			}
 		case "timeout":
 			var d string
 			if json.Unmarshal(v, &d) != nil {
@@ -92,8 +97,13 @@ func parseAttrs(s string) (stepAttrs, []string) {
 				a.Name = ""
 			}
 		default:
-			errs = append(errs, fmt.Sprintf("unknown step attribute %q (known: confirm, name, target, timeout)", k))
+			errs = append(errs, fmt.Sprintf("unknown step attribute %q (known: confirm, destructive, name, target, timeout)", k))
 		}
+	}
+	if a.Destructive {
+		// A step that can lose data always asks first, whatever
+		// "confirm" says.
+		a.Confirm = true
 	}
 	return a, errs
 }
@@ -154,16 +164,17 @@ func (b *bodyParser) codeBlock(n *ast.FencedCodeBlock) {
 
 	rb := b.p.rb
 	rb.Steps = append(rb.Steps, quench.Step{
-		Name:    name,
-		Section: b.section,
-		Index:   len(rb.Steps) + 1,
-		Line:    line,
-		Lang:    lang,
-		Title:   stepTitle(n, b.body),
-		Command: command,
-		Confirm: attrs.Confirm,
-		Target:  attrs.Target,
-		Timeout: attrs.Timeout,
+		Name:        name,
+		Section:     b.section,
+		Index:       len(rb.Steps) + 1,
+		Line:        line,
+		Lang:        lang,
+		Title:       stepTitle(n, b.body),
+		Command:     command,
+		Confirm:     attrs.Confirm,
+		Destructive: attrs.Destructive,
+		Target:      attrs.Target,
+		Timeout:     attrs.Timeout,
 	})
 }
 

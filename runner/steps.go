@@ -26,7 +26,8 @@ const lostAfter = time.Minute
 //   - succeeded, failed, refused: what the step's latest event says;
 //   - pending: nothing has happened to it in this incident.
 //
-// LastRun is the step's latest finished run.
+// LastRun is the step's latest finished run; EnvNames the names of the
+// environment it would get now.
 func (r *Runner) IncidentSteps(ctx context.Context, incidentID int64) ([]quench.StepState, error) {
 	inc, err := r.Incidents.FindIncident(ctx, incidentID)
 	if err != nil {
@@ -66,6 +67,10 @@ func (r *Runner) IncidentSteps(ctx context.Context, incidentID int64) ([]quench.
 		}
 	}
 
+	// Every step gets the same environment but its own QUENCH_STEP; the
+	// names are what a person confirming a step is shown.
+	env := r.envFor(ctx, inc)
+
 	r.mu.Lock()
 	_, diagnosing := r.pending[incidentID]
 	out := make([]quench.StepState, 0, len(steps))
@@ -73,7 +78,7 @@ func (r *Runner) IncidentSteps(ctx context.Context, incidentID int64) ([]quench.
 		key := stepKey{incidentID: incidentID, section: step.Section, name: step.Name}
 		c := r.checkStep(step)
 		step.Class, step.Reason = c.class, c.reason
-		st := quench.StepState{Step: step, Status: quench.StepPending}
+		st := quench.StepState{Step: step, Status: quench.StepPending, EnvNames: shell.EnvNames(env.forStep(step.Name))}
 		h := history[key]
 		if h != nil {
 			st.LastRun = h.lastRun

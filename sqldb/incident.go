@@ -86,11 +86,22 @@ func (s *IncidentService) FindIncidents(ctx context.Context, f quench.IncidentFi
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if f.Status != "" {
+	switch {
+	case f.Open && f.Status != "":
+		return nil, quench.Errorf(quench.EINVALID, "a status and open-only exclude each other")
+	case f.Open:
+		where = append(where, "status <> 'resolved'")
+	case f.Status != "":
 		if !f.Status.Valid() {
 			return nil, quench.Errorf(quench.EINVALID, "unknown status %q", f.Status)
 		}
 		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if f.Text != "" {
+		// LOWER on both sides: SQLite's LIKE ignores ASCII case only and
+		// PostgreSQL's none. Labels are searched in their stored JSON.
+		p := arg("%" + likeEscaper.Replace(strings.ToLower(f.Text)) + "%")
+		where = append(where, "(LOWER(summary) LIKE "+p+" ESCAPE '\\' OR LOWER(dedup_key) LIKE "+p+" ESCAPE '\\' OR LOWER(labels) LIKE "+p+" ESCAPE '\\')")
 	}
 	if f.Severity != "" {
 		if !f.Severity.Valid() {
@@ -140,6 +151,9 @@ func (s *IncidentService) FindIncidents(ctx context.Context, f quench.IncidentFi
 	}
 	return out, nil
 }
+
+// likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Timeline returns an incident's events, oldest first, or ENOTFOUND.
 func (s *IncidentService) Timeline(ctx context.Context, id int64) ([]quench.TimelineEvent, error) {
@@ -326,8 +340,8 @@ func (s *IncidentService) record(ctx context.Context, step string, ev quench.Tim
 	return &ev, nil
 }
 
-// CountIncidents counts incidents by status and the open ones no runbook
-// answers.
+// CountIncidents counts incidents by status, the open ones by severity
+// and the open ones no runbook answers.
 func (s *IncidentService) CountIncidents(ctx context.Context) (quench.IncidentCounts, error) {
 	c := quench.IncidentCounts{ByStatus: map[quench.Status]int64{
 		quench.StatusTriggered: 0, quench.StatusAcknowledged: 0, quench.StatusResolved: 0,
@@ -346,6 +360,26 @@ func (s *IncidentService) CountIncidents(ctx context.Context) (quench.IncidentCo
 		c.ByStatus[quench.Status(st)] = n
 	}
 	if err := rows.Err(); err != nil {
+		return c, readErr(ctx, "count incidents", err)
+	}
+	c.OpenBySeverity = map[quench.Severity]int64{}
+	for _, sev := range quench.Severities {
+		c.OpenBySeverity[sev] = 0
+	}
+	sevRows, err := s.db.r.QueryContext(ctx, `SELECT severity, COUNT(*) FROM incidents WHERE status <> 'resolved' GROUP BY severity`)
+	if err != nil {
+		return c, readErr(ctx, "count incidents", err)
+	}
+	defer sevRows.Close()
+	for sevRows.Next() {
+		var sev string
+		var n int64
+		if err := sevRows.Scan(&sev, &n); err != nil {
+			return c, readErr(ctx, "count incidents", err)
+		}
+		c.OpenBySeverity[quench.Severity(sev)] = n
+	}
+	if err := sevRows.Err(); err != nil {
 		return c, readErr(ctx, "count incidents", err)
 	}
 	err = s.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE status <> 'resolved' AND runbook_id IS NULL`).

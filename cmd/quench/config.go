@@ -28,6 +28,7 @@ type Config struct {
 
 	Incidents IncidentsConfig `yaml:"incidents"`
 	Diagnosis DiagnosisConfig `yaml:"diagnosis"`
+	Web       WebConfig       `yaml:"web"` // the web UI (webconfig.go)
 
 	// Targets are the places steps run, by name; "local" always exists.
 	Targets map[string]TargetConfig `yaml:"targets"`
@@ -203,6 +204,9 @@ func (c *Config) validate() error {
 	}
 	if c.Diagnosis.MaxOutput < 1024 {
 		return fieldErrorf("diagnosis.max_output", "%d: want at least 1024 bytes", c.Diagnosis.MaxOutput)
+	}
+	if err := c.Web.validate(); err != nil {
+		return err
 	}
 	for name, t := range c.Targets {
 		if name == "local" && t.SSH != nil {

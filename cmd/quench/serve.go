@@ -150,6 +150,8 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	srv.Deploys = sqldb.NewDeployService(s.DB)
 	srv.ChangeControl = sqldb.NewChangeControlService(s.DB)
 	srv.Runbooks = &markdown.RunbookService{Pack: pack}
+	srv.Sessions = sqldb.NewSessionService(s.DB)
+	srv.Web = s.Config.Web.server(markdown.Index(pack))
 	srv.Ready = s.DB.Ready
 	srv.Logger = s.Log
 	srv.Now = s.Now
