@@ -345,7 +345,7 @@ func (s *Server) handleIncidentLive(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 			ok = live.sse.heartbeat()
 		case <-lagged:
-			ok = live.sse.event("incident", map[string]string{"kind": "reload"})
+			ok = live.sse.event(eventLagged, laggedData{Reload: true})
 		case ev, open := <-events:
 			if !open {
 				return
@@ -372,14 +372,12 @@ type incidentStream struct {
 	running map[string]bool // steps whose output this page is being sent
 }
 
-// catchUp sends what may have changed between the page's render and the
-// subscriptions: an `incident` event, and the block of every step that is
-// not pending. Anything later arrives through the subscriptions, which are
-// in place before this reads.
+// catchUp sends the block of every step that is not pending, which may
+// have changed between the page's render and the subscriptions (the page
+// fetches its other parts again itself when the stream opens). Anything
+// later arrives through the subscriptions, which are in place before this
+// reads.
 func (l *incidentStream) catchUp() bool {
-	if !l.sse.event("incident", map[string]string{"kind": "connected"}) {
-		return false
-	}
 	if l.s.Steps == nil {
 		return true
 	}
@@ -406,15 +404,22 @@ func (l *incidentStream) incidentEvent(ev quench.IncidentEvent) bool {
 	if ev.IncidentID != l.id {
 		return true
 	}
-	if ev.Step != "" && (ev.Kind == quench.IncidentStepStarted || ev.Kind == quench.IncidentStepFinished) {
-		if ev.Kind == quench.IncidentStepStarted && !l.running[ev.Step] {
-			l.running[ev.Step] = true
-			if !l.stepBlock(ev.Step, nil) {
-				return false
-			}
+	switch {
+	case ev.Step == "":
+	case ev.Kind == quench.IncidentStepStarted && !l.running[ev.Step]:
+		l.running[ev.Step] = true
+		if !l.stepBlock(ev.Step, nil, true) {
+			return false
+		}
+	case ev.Kind == quench.IncidentStepFinished:
+		// The step's end is committed: draw it as stored, whichever of
+		// this event and the runner's last chunk comes first.
+		delete(l.running, ev.Step)
+		if !l.stepBlock(ev.Step, nil, false) {
+			return false
 		}
 	}
-	return l.sse.event("incident", ev)
+	return l.sse.event(eventIncident, ev)
 }
 
 // output forwards a chunk of a step's output. The first chunk of a run
@@ -424,20 +429,20 @@ func (l *incidentStream) incidentEvent(ev quench.IncidentEvent) bool {
 func (l *incidentStream) output(o quench.StepOutput) bool {
 	if o.Done {
 		delete(l.running, o.Step)
-		return l.stepBlock(o.Step, o.Run) && l.sse.event("incident", map[string]string{"kind": "step_finished", "step": o.Step})
+		return l.stepBlock(o.Step, o.Run, false) && l.sse.event(eventIncident, quench.IncidentEvent{Kind: quench.IncidentStepFinished, IncidentID: l.id, Step: o.Step})
 	}
 	if !l.running[o.Step] {
 		l.running[o.Step] = true
-		if !l.stepBlock(o.Step, nil) {
+		if !l.stepBlock(o.Step, nil, true) {
 			return false
 		}
 	}
 	return l.sseHTML("out-"+o.Step, html.EscapeString(o.Data))
 }
 
-// stepBlock sends the step's block: running when run is nil, else showing
-// the finished run.
-func (l *incidentStream) stepBlock(name string, run *quench.StepRun) bool {
+// stepBlock sends the step's block: running (with no output yet), or
+// showing run, or as the store has it when run is nil.
+func (l *incidentStream) stepBlock(name string, run *quench.StepRun, running bool) bool {
 	states, err := l.s.Steps.IncidentSteps(l.r.Context(), l.id)
 	if err != nil {
 		l.s.logger().WarnContext(l.r.Context(), "live step block", "incident", l.id, "step", name, "err", err)
@@ -447,18 +452,28 @@ func (l *incidentStream) stepBlock(name string, run *quench.StepRun) bool {
 		if st.Step.Name != name {
 			continue
 		}
-		if run == nil {
+		switch {
+		case running:
 			st.Status, st.LastRun = quench.StepRunning, nil
-		} else {
+		case run != nil:
 			st.LastRun = run
-			st.Status = quench.StepFailed
-			if run.ExitCode == 0 && !run.TimedOut {
-				st.Status = quench.StepSucceeded
-			}
+			st.Status = runStatus(run)
+		case st.Status == quench.StepRunning && st.LastRun != nil:
+			// Committed as finished; the runner may not have let go of it
+			// yet.
+			st.Status = runStatus(st.LastRun)
 		}
 		return l.sendBlock(i+1, st)
 	}
 	return true
+}
+
+// runStatus is a finished run's step status.
+func runStatus(run *quench.StepRun) string {
+	if run.ExitCode == 0 && !run.TimedOut {
+		return quench.StepSucceeded
+	}
+	return quench.StepFailed
 }
 
 // sendBlock sends a step's block, drawn as the page draws it.

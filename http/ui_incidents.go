@@ -1,11 +1,11 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/quench-sh/quench"
 )
@@ -235,47 +235,23 @@ func (s *Server) fillList(r *http.Request, p *listPage, f listFilter) error {
 	return nil
 }
 
-// handleIncidentsLive streams an `incident` event for every committed
-// incident change, and one when events were lost, so the list page
-// fetches its list again. Without an event service it answers 204, which
-// tells the browser not to reconnect.
+// handleIncidentsLive streams every committed incident change as an
+// `incident` event and lost events as `lagged` (the API's event stream,
+// handleEvents), and the list page fetches its list again on either.
+// Without an event service it answers 204, which tells the browser not to
+// reconnect.
 func (s *Server) handleIncidentsLive(w http.ResponseWriter, r *http.Request) {
 	if s.Events == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	sub, err := s.Events.Subscribe(r.Context())
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	sub, err := s.Events.Subscribe(ctx)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
 	defer sub.Close()
-	sse := newSSEStream(w)
-	// The first event makes the page fetch its list once: whatever changed
-	// between its render and this subscription shows up.
-	if !sse.start() || !sse.event("incident", map[string]string{"kind": "connected"}) {
-		return
-	}
-	t := time.NewTicker(s.heartbeat())
-	defer t.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-s.stopping():
-			return
-		case <-t.C:
-			if !sse.heartbeat() {
-				return
-			}
-		case <-sub.Lagged():
-			if !sse.event("incident", map[string]string{"kind": "reload"}) {
-				return
-			}
-		case ev, ok := <-sub.Events():
-			if !ok || !sse.event("incident", ev) {
-				return
-			}
-		}
-	}
+	s.stream(ctx, w, 0, nil, sub)
 }

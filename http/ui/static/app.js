@@ -108,9 +108,9 @@
     });
   }
 
-  // The live dot. Each (re)connection starts with an event that makes the
-  // page fetch what it shows again, so nothing missed while offline stays
-  // missing.
+  // The live dot; and on every (re)connection the page fetches what it
+  // shows again, so nothing that changed before the stream opened, or
+  // while it was down, stays missing.
   function liveState(src, live) {
     document.documentElement.dataset.live = live ? "open" : "closed";
     src.querySelectorAll(".live-text").forEach(function (el) {
@@ -125,6 +125,7 @@
     var src = e.detail && e.detail.elt;
     if (!src) return;
     liveState(src, true);
+    src.querySelectorAll("[data-refresh]").forEach(function (el) { htmx.trigger(el, "sse:incident"); });
   });
   document.addEventListener("htmx:afterSwap", function (e) {
     localTimes(document);
