@@ -41,7 +41,7 @@ type check struct {
 // target. The class stored in the step (from lint time) is not trusted:
 // the file may have changed since.
 func (r *Runner) checkStep(step quench.Step) check {
-	class, reason, _ := shell.Classify(step.Command)
+	class, reason, _ := r.classify.Classify(step.Command)
 	target := step.Target
 	if target == "" {
 		target = LocalTarget

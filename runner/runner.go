@@ -94,8 +94,9 @@ type Runner struct {
 	Logger        *slog.Logger
 	Now           func() time.Time
 
-	baseEnv map[string]string // Env and Secrets merged
-	secrets []string          // non-empty secret values, for the scrubber
+	baseEnv  map[string]string // Env and Secrets merged
+	classify shell.Options     // the operator's variables, for the classifier
+	secrets  []string          // non-empty secret values, for the scrubber
 
 	mu      sync.Mutex
 	started bool
@@ -199,6 +200,7 @@ func (r *Runner) init() error {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
+	r.classify = shell.EnvOptions(r.Env, r.Secrets)
 	r.baseEnv = make(map[string]string, len(r.Env)+len(r.Secrets))
 	for _, m := range []map[string]string{r.Env, r.Secrets} {
 		for name, value := range m {

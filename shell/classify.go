@@ -74,6 +74,23 @@ type Options struct {
 	OperatorVars []string
 }
 
+// EnvOptions returns the Options of steps run with the operator's
+// environment maps (config env and secrets): their names are the
+// operator's variables. The runner classifies every step with it right
+// before running it; the linter, which has no configuration, uses the
+// zero Options, so a name outside the upper-case rule of OperatorVar is
+// trusted at run time only.
+func EnvOptions(envs ...map[string]string) Options {
+	var names []string
+	for _, env := range envs {
+		for name := range env {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return Options{OperatorVars: names}
+}
+
 // Classify parses a script with mvdan.cc/sh/v3/syntax (bash dialect) and
 // returns the worst class of all its simple commands, with a one-line
 // reason naming the command that decided it (e.g. "docker compose

@@ -278,7 +278,7 @@ func (c *classifier) assignStmt(a *syntax.Assign, exported bool) verdict {
 	switch {
 	case shellControl(name):
 		return unk(name + "=: changes how the shell runs later commands")
-	case exported || contains(c.opts.OperatorVars, name):
+	case exported:
 		if ev := envVerdict(name, w); ev.class != ReadOnly {
 			return ev
 		}

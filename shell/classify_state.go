@@ -277,23 +277,6 @@ func envVerdict(name string, v word) verdict {
 	return ro("")
 }
 
-// exportedAlready reports whether a variable may already be in the
-// environment of the programs a step runs, so that a plain assignment
-// changes what they see: upper-case names (the operator's, by the
-// naming rule) and the names the operator configured.
-func (c *classifier) exportedAlready(name string) bool {
-	if contains(c.opts.OperatorVars, name) {
-		return true
-	}
-	for i := 0; i < len(name); i++ {
-		ch := name[i]
-		if !(ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // shellControl are variables that change how the shell itself behaves:
 // how words split, what set -x runs, which programs names find.
 func shellControl(name string) bool {

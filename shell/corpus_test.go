@@ -145,3 +145,50 @@ func ExampleClassify() {
 	// mutating: find -delete: deletes the files it finds
 	// unknown: rm(): a function named like a command changes what every later rm runs
 }
+
+// harmfulStatements are commands that change something wherever they
+// stand as a whole statement.
+var harmfulStatements = []string{
+	"rm -rf /tmp/x",
+	"docker compose restart api",
+	"curl -X DELETE https://example.com/x",
+	"kill -9 1",
+	"find /tmp -delete",
+	"systemctl stop nginx",
+	"ls > /tmp/out",
+}
+
+// FuzzCorpus mutates the corpus and checks the invariant the gate rests
+// on: whatever comes before it, a known-harmful command standing as a
+// whole statement is never part of a read-only script.
+func FuzzCorpus(f *testing.F) {
+	for i, tt := range corpusFiles(f) {
+		f.Add(tt.cmd, uint8(i))
+	}
+	f.Fuzz(func(t *testing.T, prefix string, pick uint8) {
+		h := harmfulStatements[int(pick)%len(harmfulStatements)]
+		script := prefix + "\n" + h
+		if len(script) > shell.MaxScript {
+			return
+		}
+		cmds, err := shell.ClassifyEach(script)
+		if err != nil {
+			return
+		}
+		// The harmful command must be a statement of its own: not the
+		// body of a here-document or a string the prefix opened.
+		line := strings.Count(prefix, "\n") + 2
+		found := false
+		for _, c := range cmds {
+			if c.Line == line && c.Col == 1 && c.Text == h {
+				found = true
+			}
+		}
+		if !found {
+			return
+		}
+		if class, reason, _ := shell.Classify(script); class == shell.ReadOnly {
+			t.Fatalf("Classify(%q) = read-only (%s), but it runs %q", script, reason, h)
+		}
+	})
+}
