@@ -23,3 +23,18 @@ func BenchmarkClassify(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClassifyCorpus classifies every command of testdata/corpus
+// once per iteration and reports classifications per second.
+func BenchmarkClassifyCorpus(b *testing.B) {
+	cases := corpusFiles(b)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for _, tt := range cases {
+			shell.Classify(tt.cmd)
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "classifications/s")
+}

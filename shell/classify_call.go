@@ -134,11 +134,13 @@ func (c *classifier) program(x *call) verdict {
 	if v := c.envOf(x, false); v.class != ReadOnly {
 		return v
 	}
-	if why, ok := mutatingCommands[x.name]; ok {
-		return mut(x.name + ": " + why)
-	}
-	if why, ok := unknownCommands[x.name]; ok {
-		return unk(x.name + ": " + why)
+	if r := ruleFor(x.name); r == nil {
+		if why, ok := mutatingCommands[x.name]; ok {
+			return mut(x.name + ": " + why)
+		}
+		if why, ok := unknownCommands[x.name]; ok {
+			return unk(x.name + ": " + why)
+		}
 	}
 	if r := ruleFor(x.name); r != nil {
 		v := r(c, x)

@@ -167,9 +167,39 @@ func ruleFor(name string) rule {
 		return aptCacheRule
 	case "jq", "gojq":
 		return jqRule
+	case "fdisk":
+		return fdiskRule
+	case "parted":
+		return partedRule
+	case "tune2fs":
+		return tune2fsRule
+	case "mdadm":
+		return mdadmRule
+	case "tcpdump":
+		return tcpdumpRule
+	case "conntrack":
+		return conntrackRule
+	case "tc":
+		return tcRule
+	case "ipvsadm":
+		return ipvsadmRule
+	case "sshd":
+		return sshdRule
+	case "haproxy":
+		return haproxyRule
+	case "aws":
+		return awsRule
+	case "sudo":
+		return sudoRule
 	}
 	if t, ok := simpleTools[name]; ok {
 		return t.classify
+	}
+	if _, ok := verbTools[name]; ok {
+		return verbToolRule
+	}
+	if _, ok := storageTools[name]; ok {
+		return storageRule
 	}
 	return nil
 }
@@ -286,8 +316,4 @@ var unknownCommands = map[string]string{
 	"mongosh":     "runs database commands",
 	"ansible":     "runs tasks on hosts",
 	"terraform":   "changes infrastructure",
-	"helm":        "changes releases",
-	"aws":         "calls a cloud API",
-	"gcloud":      "calls a cloud API",
-	"az":          "calls a cloud API",
 }

@@ -49,6 +49,9 @@ const maxShown = 60
 // clip makes s fit on one line of a reason: whitespace runs become one
 // space and text past n bytes becomes an ellipsis.
 func clip(s string, n int) string {
+	if len(s) <= n && !strings.ContainsAny(s, "\t\n\r\v\f") && !strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
+		return s
+	}
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= n {
 		return s

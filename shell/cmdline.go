@@ -158,7 +158,7 @@ func (g *grammar) add(o *option) {
 		case g.style != dashLong && len(n) == 2:
 			g.short[n[1]] = o
 		default:
-			if _, dup := g.long[n]; !dup {
+			if _, dup := g.long[n]; !dup && g.complete {
 				i := sort.SearchStrings(g.longs, n)
 				g.longs = append(g.longs, "")
 				copy(g.longs[i+1:], g.longs[i:])
@@ -178,7 +178,15 @@ func (g *grammar) stopAtOperand() *grammar { g.stop = true; return g }
 // completeLongs declares that every long option of the program is in the
 // grammar, so unique-prefix abbreviations can be resolved as getopt_long
 // does. Only set it for a grammar listing the program's whole --help.
-func (g *grammar) completeLongs() *grammar { g.complete = true; return g }
+func (g *grammar) completeLongs() *grammar {
+	g.complete = true
+	g.longs = g.longs[:0]
+	for n := range g.long {
+		g.longs = append(g.longs, n)
+	}
+	sort.Strings(g.longs)
+	return g
+}
 
 // clone returns a copy to extend (a subcommand sharing global options).
 func (g *grammar) clone(name string) *grammar {

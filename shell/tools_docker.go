@@ -298,13 +298,18 @@ var kubectlSubs = map[string]*grammar{
 	"wait":          kubectlGrammar("kubectl wait", "--for=", "--timeout=", "-l --selector=", "--all", "-A --all-namespaces", "-f --filename=", "--field-selector=", "-o --output="),
 }
 
+var (
+	kubectlPre     = kubectlGrammar("kubectl").stopAtOperand()
+	kubectlConfig  = kubectlGrammar("kubectl config", "--minify", "--raw", "--flatten", "-o --output=", "--merge", "--template=", "--no-headers")
+	kubectlAuth    = kubectlGrammar("kubectl auth", "-A --all-namespaces", "--list", "--no-headers", "-q --quiet", "--subresource=", "-o --output=")
+	kubectlRollout = kubectlGrammar("kubectl rollout", "--revision=", "-w --watch", "--timeout=", "-o --output=", "-l --selector=", "-f --filename=")
+	kubectlExec    = kubectlGrammar("kubectl exec", "-c --container=", "-i --stdin", "-t --tty", "-q --quiet", "--pod-running-timeout=")
+)
+
 // kubectl reads with get, describe, logs and friends; exec is as safe as
 // the command it runs.
 func kubectlRule(c *classifier, x *call) verdict {
-	args := x.args
-	// Global flags before the subcommand.
-	pre := kubectlGrammar("kubectl").stopAtOperand()
-	cl := pre.parse(args)
+	cl := kubectlPre.parse(x.args)
 	if !cl.ok() {
 		return cl.v
 	}
@@ -333,8 +338,7 @@ func kubectlRule(c *classifier, x *call) verdict {
 	}
 	switch sub {
 	case "config":
-		g := kubectlGrammar("kubectl config", "--minify", "--raw", "--flatten", "-o --output=", "--merge", "--template=", "--no-headers")
-		scl := g.parse(rest)
+		scl := kubectlConfig.parse(rest)
 		if !scl.ok() {
 			return scl.v
 		}
@@ -344,8 +348,7 @@ func kubectlRule(c *classifier, x *call) verdict {
 		}
 		return mut(who + " " + second + ": changes configuration")
 	case "auth":
-		g := kubectlGrammar("kubectl auth", "-A --all-namespaces", "--list", "--no-headers", "-q --quiet", "--subresource=", "-o --output=")
-		scl := g.parse(rest)
+		scl := kubectlAuth.parse(rest)
 		if !scl.ok() {
 			return scl.v
 		}
@@ -353,8 +356,7 @@ func kubectlRule(c *classifier, x *call) verdict {
 			return ro(who + " " + second + ": checks permissions")
 		}
 	case "rollout":
-		g := kubectlGrammar("kubectl rollout", "--revision=", "-w --watch", "--timeout=", "-o --output=", "-l --selector=", "-f --filename=")
-		scl := g.parse(rest)
+		scl := kubectlRollout.parse(rest)
 		if !scl.ok() {
 			return scl.v
 		}
@@ -363,8 +365,7 @@ func kubectlRule(c *classifier, x *call) verdict {
 		}
 		return mut(who + " " + second + ": changes a rollout")
 	case "exec":
-		g := kubectlGrammar("kubectl exec", "-c --container=", "-i --stdin", "-t --tty", "-q --quiet", "--pod-running-timeout=")
-		scl := g.parse(rest)
+		scl := kubectlExec.parse(rest)
 		if !scl.ok() {
 			return scl.v
 		}

@@ -205,14 +205,15 @@ func tarRule(c *classifier, x *call) verdict {
 
 // gzip and friends replace files unless they write to standard output or
 // only test or list.
+var gzipGrammar = gnuTool("gzip", "-c --stdout --to-stdout", "-d --decompress --uncompress", "-t --test", "-l --list",
+	"-f --force", "-q --quiet", "-v --verbose", "-k --keep", "-n --no-name", "-N --name", "-r --recursive",
+	"-1", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "--fast", "--best", "-T --threads=", "-M --memlimit=",
+	"-F --format=", "-s --small", "-L --license", "-V").
+	writes("-o --output=").
+	deny(Mutating, "replaces the files it is given", "-S --suffix=", "--rm")
+
 func gzipRule(c *classifier, x *call) verdict {
-	g := gnuTool(x.name, "-c --stdout --to-stdout", "-d --decompress --uncompress", "-t --test", "-l --list",
-		"-f --force", "-q --quiet", "-v --verbose", "-k --keep", "-n --no-name", "-N --name", "-r --recursive",
-		"-1", "-2", "-3", "-4", "-5", "-6", "-7", "-8", "-9", "--fast", "--best", "-T --threads=", "-M --memlimit=",
-		"-F --format=", "-s --small", "-L --license", "-V").
-		writes("-o --output=").
-		deny(Mutating, "replaces the files it is given", "-S --suffix=", "--rm")
-	cl := g.parse(x.args)
+	cl := gzipGrammar.parse(x.args)
 	if !cl.ok() {
 		return cl.v
 	}
@@ -368,6 +369,9 @@ func xxdRule(c *classifier, x *call) verdict {
 	return ro("xxd: dumps bytes")
 }
 
+var jsonToolGrammar = newGrammar("python -m json.tool", gnu, "--sort-keys", "--no-ensure-ascii", "--json-lines",
+	"--indent=", "--tab", "--no-indent", "--compact", "-h --help")
+
 // python is a program runner; only its JSON formatter is known, and
 // printing its version.
 func pythonRule(c *classifier, x *call) verdict {
@@ -376,9 +380,7 @@ func pythonRule(c *classifier, x *call) verdict {
 		return ro(x.name + " --version: prints its version")
 	}
 	if len(args) >= 2 && args[0].val == "-m" && !args[0].dyn && !args[1].dyn && args[1].val == "json.tool" {
-		g := newGrammar(x.name+" -m json.tool", gnu, "--sort-keys", "--no-ensure-ascii", "--json-lines",
-			"--indent=", "--tab", "--no-indent", "--compact", "-h --help")
-		cl := g.parse(args[2:])
+		cl := jsonToolGrammar.parse(args[2:])
 		if !cl.ok() {
 			return cl.v
 		}
@@ -393,9 +395,10 @@ func pythonRule(c *classifier, x *call) verdict {
 	return unk(x.name + ": runs a program")
 }
 
+var mktempGrammar = gnuTool("mktemp", "-d --directory", "-q --quiet", "--suffix=", "-p --tmpdir[=]", "-t")
+
 func mktempRule(c *classifier, x *call) verdict {
-	g := gnuTool("mktemp", "-d --directory", "-q --quiet", "--suffix=", "-p --tmpdir[=]", "-t")
-	cl := g.parse(x.args)
+	cl := mktempGrammar.parse(x.args)
 	if cl.ok() {
 		for _, a := range x.args {
 			if a.val == "-u" || a.val == "--dry-run" {

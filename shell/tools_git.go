@@ -310,10 +310,11 @@ func gitRemote(args []word, who string) verdict {
 	return mut(who + " " + cl.args[0].show() + ": changes remotes (or is not known to be read-only)")
 }
 
+var gitStashGrammar = gitRevGrammar("git stash").opts("--include-untracked -u", "--only-untracked")
+
 func gitStash(args []word, who string) verdict {
 	if len(args) > 0 && !args[0].dyn && (args[0].val == "list" || args[0].val == "show") {
-		g := gitRevGrammar(who+" "+args[0].val).opts("--include-untracked -u", "--only-untracked")
-		cl := g.parse(args[1:])
+		cl := gitStashGrammar.parse(args[1:])
 		if !cl.ok() {
 			return cl.v
 		}
@@ -322,10 +323,11 @@ func gitStash(args []word, who string) verdict {
 	return mut(who + ": changes the working tree and the stash")
 }
 
+var gitSubListGrammar = newGrammar("git", gnu, "--porcelain", "-v --verbose", "-z", "--expire=", "--recursive", "--cached", "-q --quiet", "--ref=")
+
 // gitSubList: worktree list, submodule status and notes list/show read.
 func gitSubList(args []word, who string) verdict {
-	g := newGrammar(who, gnu, "--porcelain", "-v --verbose", "-z", "--expire=", "--recursive", "--cached", "-q --quiet", "--ref=")
-	cl := g.parse(args)
+	cl := gitSubListGrammar.parse(args)
 	if !cl.ok() {
 		return cl.v
 	}
