@@ -124,7 +124,8 @@ type grammar struct {
 // A malformed spec is a programming error and panics at start-up, where
 // the tests see it.
 func newGrammar(name string, st style, specs ...string) *grammar {
-	g := &grammar{name: name, style: st, short: map[byte]*option{}, long: map[string]*option{}, stop: st == posix}
+	g := &grammar{name: name, style: st, short: make(map[byte]*option, len(specs)),
+		long: make(map[string]*option, len(specs)*2), stop: st == posix}
 	for _, s := range specs {
 		g.add(parseSpec(s))
 	}
@@ -133,8 +134,9 @@ func newGrammar(name string, st style, specs ...string) *grammar {
 
 // parseSpec turns "-n --lines=" into an option.
 func parseSpec(spec string) *option {
-	o := &option{}
-	for _, f := range strings.Fields(spec) {
+	fields := strings.Fields(spec)
+	o := &option{names: make([]string, 0, len(fields))}
+	for _, f := range fields {
 		switch {
 		case strings.HasSuffix(f, "[=]"):
 			o.arg, f = optArg, strings.TrimSuffix(f, "[=]")
@@ -190,8 +192,8 @@ func (g *grammar) completeLongs() *grammar {
 
 // clone returns a copy to extend (a subcommand sharing global options).
 func (g *grammar) clone(name string) *grammar {
-	n := &grammar{name: name, style: g.style, short: map[byte]*option{}, long: map[string]*option{},
-		complete: g.complete, num: g.num, stop: g.stop}
+	n := &grammar{name: name, style: g.style, short: make(map[byte]*option, len(g.short)),
+		long: make(map[string]*option, len(g.long)), complete: g.complete, num: g.num, stop: g.stop}
 	for k, v := range g.short {
 		n.short[k] = v
 	}

@@ -161,7 +161,7 @@ func iptablesRule(c *classifier, x *call) verdict {
 	return ro(x.name + " -L: lists firewall rules")
 }
 
-var nftGrammar = newGrammar("nft", posix, "-n --numeric", "-s --stateless", "-a --handle", "-j --json", "-e --echo",
+var nftGrammar = newGrammar("nft", gnu, "-n --numeric", "-s --stateless", "-a --handle", "-j --json", "-e --echo",
 	"-t --terse", "-N --reversedns", "-S --service", "-u --guid", "-y --numeric-priority", "-p --numeric-protocol",
 	"-T --numeric-time", "-V", "-v --version", "-h --help")
 

@@ -223,7 +223,7 @@ func gzipRule(c *classifier, x *call) verdict {
 	return mut(x.name + ": replaces files with their (de)compressed form")
 }
 
-var unzipGrammar = newGrammar("unzip", posix, "-l", "-v", "-t", "-p", "-c", "-z", "-Z", "-q", "-qq", "-C", "-L",
+var unzipGrammar = newGrammar("unzip", gnu, "-l", "-v", "-t", "-p", "-c", "-z", "-Z", "-q", "-qq", "-C", "-L",
 	"-P=", "-x=", "-h", "-hh").deny(Mutating, "extracts files", "-d=", "-o", "-n", "-f", "-u", "-j", "-X", "-K")
 
 func unzipRule(c *classifier, x *call) verdict {
@@ -295,7 +295,7 @@ func treeRule(c *classifier, x *call) verdict {
 	return ro("tree: lists files")
 }
 
-var crontabGrammar = newGrammar("crontab", posix, "-l", "-u=", "-V").
+var crontabGrammar = newGrammar("crontab", gnu, "-l", "-u=", "-V").
 	deny(Mutating, "replaces or edits the crontab", "-r", "-e", "-i", "-s", "-n=", "-c", "-T")
 
 func crontabRule(c *classifier, x *call) verdict {

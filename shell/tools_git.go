@@ -55,11 +55,13 @@ var gitRevOpts = []string{"--oneline", "-n --max-count=", "--skip=", "--since= -
 
 // gitRevGrammar is the grammar of one revision-walking subcommand.
 func gitRevGrammar(name string, more ...string) *grammar {
-	specs := append(append([]string(nil), gitRevOpts...), more...)
-	return newGrammar(name, gnu, specs...).numeric().
-		writes("--output=").
-		deny(Unknown, "runs an external diff program", "--ext-diff")
+	return gitRevBase.clone(name).opts(more...)
 }
+
+// gitRevBase is parsed once; each subcommand's grammar is a copy.
+var gitRevBase = newGrammar("git", gnu, gitRevOpts...).numeric().
+	writes("--output=").
+	deny(Unknown, "runs an external diff program", "--ext-diff")
 
 var gitShortlogOpts = []string{"-s --summary", "-n --numbered", "-e --email", "-c --committer", "--group=", "-w[=]"}
 

@@ -201,7 +201,7 @@ func ctlRule(c *classifier, x *call) verdict {
 	return mut(who + ": changes settings (or is not known to be read-only)")
 }
 
-var chronycGrammar = newGrammar("chronyc", posix, "-n", "-c", "-d", "-e", "-N", "-4", "-6", "-a", "-h=", "-p=", "-v", "-m")
+var chronycGrammar = newGrammar("chronyc", gnu, "-n", "-c", "-d", "-e", "-N", "-4", "-6", "-a", "-h=", "-p=", "-v", "-m")
 
 var chronycRead = setOf("tracking", "sources", "sourcestats", "activity", "ntpdata", "clients", "serverstats",
 	"rtcdata", "smoothing", "waitsync", "selectdata", "authdata", "ntpsource", "sourcename", "help")
