@@ -514,7 +514,7 @@ var classifyCases = []struct {
 
 	// Options in disguise: abbreviations, injected words, other protocols.
 	{"curl --out /tmp/x https://api.panidobro.com/healthz", shell.Unknown, "--out is not known"},
-	{"sort --out /tmp/x input.txt", shell.Unknown, "--out is not known"},
+	{"sort --out /tmp/x input.txt", shell.Mutating, "sort -o: writes /tmp/x"}, // sort lists every long option: --out is --output
 	{"sed --in-pl 's/a/b/' /opt/cleaning/.env", shell.Mutating, "sed -i"},
 	{"sed -ni 's/a/b/p' f", shell.Mutating, "sed -i"},
 	{"journalctl --rot", shell.Unknown, "--rot is not known"},

@@ -90,7 +90,8 @@ var sortGrammar = gnuTool("sort", "-b --ignore-leading-blanks", "-d --dictionary
 	"-z --zero-terminated").
 	writes("-o --output=").
 	deny(Unknown, "runs a program to compress temporary files", "--compress-program=").
-	deny(Mutating, "writes temporary files in a directory it is given", "-T --temporary-directory=")
+	deny(Mutating, "writes temporary files in a directory it is given", "-T --temporary-directory=").
+	completeLongs()
 
 func sortRule(c *classifier, x *call) verdict {
 	cl := sortGrammar.parse(x.args)
@@ -101,7 +102,7 @@ func sortRule(c *classifier, x *call) verdict {
 }
 
 var uniqGrammar = gnuTool("uniq", "-c --count", "-d --repeated", "-D", "--all-repeated[=]", "-f --skip-fields=",
-	"--group[=]", "-i --ignore-case", "-s --skip-chars=", "-u --unique", "-z --zero-terminated", "-w --check-chars=").numeric()
+	"--group[=]", "-i --ignore-case", "-s --skip-chars=", "-u --unique", "-z --zero-terminated", "-w --check-chars=").numeric().completeLongs()
 
 // uniq writes its output to its second operand when there is one.
 func uniqRule(c *classifier, x *call) verdict {

@@ -35,7 +35,7 @@ func (t simpleTool) classify(c *classifier, x *call) verdict {
 // simpleTools are looked up by name.
 var simpleTools = map[string]simpleTool{
 	"cat": {"prints files", gnuTool("cat", "-A --show-all", "-b --number-nonblank", "-e", "-E --show-ends",
-		"-n --number", "-s --squeeze-blank", "-t", "-T --show-tabs", "-u", "-v --show-nonprinting"), false},
+		"-n --number", "-s --squeeze-blank", "-t", "-T --show-tabs", "-u", "-v --show-nonprinting").completeLongs(), false},
 	"tac": {"prints files in reverse", gnuTool("tac", "-b --before", "-r --regex", "-s --separator="), false},
 	"ls": {"lists files", gnuTool("ls", "-a --all", "-A --almost-all", "--author", "-b --escape", "--block-size=",
 		"-B --ignore-backups", "-c", "-C", "--color[=]", "-d --directory", "-D --dired", "-f", "-F --classify[=]",
@@ -45,18 +45,18 @@ var simpleTools = map[string]simpleTool{
 		"-L --dereference", "-m", "-n --numeric-uid-gid", "-N --literal", "-o", "-p", "-q --hide-control-chars",
 		"--show-control-chars", "-Q --quote-name", "--quoting-style=", "-r --reverse", "-R --recursive",
 		"-s --size", "-S", "--sort=", "--time=", "--time-style=", "-t", "-T --tabsize=", "-u", "-U", "-v",
-		"-w --width=", "-x", "-X", "-Z --context", "--zero", "-1"), false},
+		"-w --width=", "-x", "-X", "-Z --context", "--zero", "-1").completeLongs(), false},
 	"df": {"reports disk usage", gnuTool("df", "-a --all", "-B --block-size=", "-h --human-readable",
 		"-H --si", "-i --inodes", "-k", "-l --local", "--no-sync", "--output[=]", "-P --portability", "--sync",
-		"--total", "-t --type=", "-T --print-type", "-x --exclude-type=", "-v"), false},
+		"--total", "-t --type=", "-T --print-type", "-x --exclude-type=", "-v").completeLongs(), false},
 	"du": {"reports disk usage", gnuTool("du", "-0 --null", "-a --all", "--apparent-size", "-B --block-size=",
 		"-b --bytes", "-c --total", "-D --dereference-args", "-d --max-depth=", "--files0-from=", "-H",
 		"--inodes", "-h --human-readable", "-k", "-L --dereference", "-l --count-links", "-m",
 		"-P --no-dereference", "-S --separate-dirs", "--si", "-s --summarize", "-t --threshold=", "--time[=]",
-		"--time-style=", "-X --exclude-from=", "--exclude=", "-x --one-file-system"), false},
+		"--time-style=", "-X --exclude-from=", "--exclude=", "-x --one-file-system").completeLongs(), false},
 	"free": {"reports memory", gnuTool("free", "-b --bytes", "-k --kilo", "-m --mega", "-g --giga", "--tera",
 		"--peta", "--kibi", "--mebi", "--gibi", "--tebi", "--pebi", "-h --human", "--si", "-l --lohi",
-		"-L --line", "-t --total", "-v --committed", "-s --seconds=", "-c --count=", "-w --wide"), false},
+		"-L --line", "-t --total", "-v --committed", "-s --seconds=", "-c --count=", "-w --wide").completeLongs(), false},
 	"uptime": {"reports load", gnuTool("uptime", "-p --pretty", "-s --since", "-c --container", "-r --raw"), false},
 	"pstree": {"lists processes", gnuTool("pstree", "-a --arguments", "-A --ascii", "-c --compact-not",
 		"-C --color=", "-g --show-pgids", "-G --vt100", "-h --highlight-all", "-H --highlight-pid=", "-l --long",
@@ -81,13 +81,13 @@ var simpleTools = map[string]simpleTool{
 	"zstdcat": {"prints compressed files", newGrammar("zstdcat", gnu, "-q --quiet", "-v --verbose", "-h --help", "-V --version", "-f --force"), false},
 	"tail": {"prints the end of files", gnuTool("tail", "-c --bytes=", "-f --follow[=]", "-F", "-n --lines=",
 		"--max-unchanged-stats=", "--pid=", "-q --quiet --silent", "--retry", "-s --sleep-interval=",
-		"-v --verbose", "-z --zero-terminated").numeric(), false},
+		"-v --verbose", "-z --zero-terminated").numeric().completeLongs(), false},
 	"head": {"prints the start of files", gnuTool("head", "-c --bytes=", "-n --lines=", "-q --quiet --silent",
-		"-v --verbose", "-z --zero-terminated").numeric(), false},
+		"-v --verbose", "-z --zero-terminated").numeric().completeLongs(), false},
 	"wc": {"counts", gnuTool("wc", "-c --bytes", "-m --chars", "-l --lines", "--files0-from=", "-L --max-line-length",
-		"-w --words", "--total="), false},
+		"-w --words", "--total=").completeLongs(), false},
 	"cut": {"selects fields", gnuTool("cut", "-b --bytes=", "-c --characters=", "-d --delimiter=", "-f --fields=",
-		"-n", "--complement", "-s --only-delimited", "--output-delimiter=", "-z --zero-terminated"), false},
+		"-n", "--complement", "-s --only-delimited", "--output-delimiter=", "-z --zero-terminated").completeLongs(), false},
 	"tr": {"translates characters", gnuTool("tr", "-c -C --complement", "-d --delete", "-s --squeeze-repeats", "-t --truncate-set1"), false},
 	"nl": {"numbers lines", gnuTool("nl", "-b --body-numbering=", "-d --section-delimiter=", "-f --footer-numbering=",
 		"-h --header-numbering=", "-i --line-increment=", "-l --join-blank-lines=", "-n --number-format=",
@@ -282,7 +282,7 @@ func grepGrammar(name string) *grammar {
 		"-Z --null", "-A --after-context=", "-B --before-context=", "-C --context=", "-a --text",
 		"--binary-files=", "-D --devices=", "-d --directories=", "--exclude=", "--exclude-from=", "--exclude-dir=",
 		"--include=", "-r --recursive", "-R --dereference-recursive", "--line-buffered", "-U --binary",
-		"-z --null-data", "--group-separator=", "--no-group-separator", "-I").numeric()
+		"-z --null-data", "--group-separator=", "--no-group-separator", "-I").numeric().completeLongs()
 }
 
 func sumGrammar(name string) *grammar {
