@@ -191,6 +191,10 @@ func ruleFor(name string) rule {
 		return awsRule
 	case "sudo":
 		return sudoRule
+	case "numactl":
+		return numactlRule
+	case "chage":
+		return chageRule
 	}
 	if t, ok := simpleTools[name]; ok {
 		return t.classify
@@ -200,6 +204,12 @@ func ruleFor(name string) rule {
 	}
 	if _, ok := storageTools[name]; ok {
 		return storageRule
+	}
+	if _, ok := moreVerbTools[name]; ok {
+		return moreVerbRule
+	}
+	if _, ok := securityTools[name]; ok {
+		return securityRule
 	}
 	return nil
 }

@@ -348,3 +348,79 @@ func sudoRule(c *classifier, x *call) verdict {
 	}
 	return unk("sudo: runs a command as another user; escalation must be confirmed")
 }
+
+// More verb tools: hardware, network managers, security status.
+var moreVerbTools = map[string]verbTool{
+	"nvme": {g: newGrammar("nvme", gnu, "-o --output-format=", "-H --human-readable", "-v --verbose", "-n --namespace-id=", "-b --raw-binary", "-h --help", "--version"),
+		verbs: map[string]string{"list": "lists NVMe devices", "list-subsys": "lists NVMe subsystems", "smart-log": "reads the health log",
+			"id-ctrl": "reads controller details", "id-ns": "reads namespace details", "error-log": "reads the error log", "version": "prints its version",
+			"fw-log": "reads the firmware log", "list-ns": "lists namespaces"}},
+	"ipmitool": {g: newGrammar("ipmitool", gnu, "-I=", "-H=", "-U=", "-P=", "-f=", "-L=", "-p=", "-c", "-v", "-h", "-V"),
+		verbs: map[string]string{"sdr": "reads sensors", "sensor": "reads sensors", "fru": "reads field-replaceable units", "mc": "reads the controller",
+			"chassis": "reads the chassis", "sel": "reads the event log", "lan": "reads network settings", "user": "lists users"}},
+	"bridge": {g: newGrammar("bridge", gnu, "-s -stats -statistics", "-d -details", "-j -json", "-p -pretty", "-c -color", "-c -compressvlans", "-n=", "-netns="),
+		verbs: map[string]string{"link": "lists bridge ports", "fdb": "lists forwarding entries", "vlan": "lists VLANs", "mdb": "lists multicast entries", "monitor": "streams bridge events"}},
+	"brctl": {g: newGrammar("brctl", gnu),
+		verbs: map[string]string{"show": "lists bridges", "showmacs": "lists learned addresses", "showstp": "reports spanning tree"}},
+	"nmcli": {g: newGrammar("nmcli", gnu, "-t --terse", "-p --pretty", "-f --fields=", "-g --get-values=", "-c --colors=", "-e --escape=", "-a --ask", "-s --show-secrets", "-w --wait=", "-h --help", "-v --version", "-m --mode="),
+		verbs: map[string]string{"general": "reports NetworkManager", "g": "reports NetworkManager", "device": "reports devices", "d": "reports devices",
+			"connection": "reports connections", "c": "reports connections", "con": "reports connections", "networking": "reports networking", "radio": "reports radios", "monitor": "streams changes"}},
+}
+
+// moreVerbRead are the second words of the verbs above that only report;
+// a verb alone reports too.
+var moreVerbRead = setOf("show", "status", "list", "elist", "print", "info", "get", "getaccess", "summary", "all",
+	"type", "lan", "sensor", "wifi", "lldp", "permissions", "s", "sh")
+
+func moreVerbRule(c *classifier, x *call) verdict {
+	t := moreVerbTools[x.name]
+	v := t.classify(c, x)
+	if v.class != ReadOnly {
+		return v
+	}
+	cl := t.g.parse(x.args)
+	if len(cl.args) > 1 && x.name != "brctl" && x.name != "nvme" {
+		second := cl.args[1]
+		if second.dyn || !moreVerbRead[second.val] {
+			return unk(x.name + " " + cl.args[0].val + " " + second.show() + ": not known to be read-only")
+		}
+	}
+	if x.name == "nmcli" && len(cl.args) > 2 && cl.args[1].val != "show" {
+		return unk("nmcli: not known to be read-only")
+	}
+	return v
+}
+
+var numactlGrammar = newGrammar("numactl", gnu, "-H --hardware", "-s --show", "-V --version", "-h --help")
+
+// numactl runs a program under a NUMA policy; it only reports with
+// --hardware or --show.
+func numactlRule(c *classifier, x *call) verdict {
+	cl := numactlGrammar.parse(x.args)
+	if !cl.ok() || len(cl.args) > 0 {
+		return unk("numactl: runs a program (or is not known to be read-only)")
+	}
+	return ro("numactl --hardware: reports NUMA nodes")
+}
+
+var chageGrammar = newGrammar("chage", gnu, "-l --list", "-h --help", "-i --iso8601")
+
+// chage -l lists password ageing; every other option changes it.
+func chageRule(c *classifier, x *call) verdict {
+	cl := chageGrammar.parse(x.args)
+	if !cl.ok() || !cl.has("-l", "-h") {
+		return mut("chage: changes password ageing (or is not known to be read-only)")
+	}
+	return ro("chage -l: lists password ageing")
+}
+
+var securityTools = map[string]simpleTool{
+	"lsb_release": {"prints the distribution", newGrammar("lsb_release", gnu, "-a --all", "-d --description", "-r --release", "-c --codename", "-i --id", "-s --short", "-v --version", "-h --help"), false},
+	"getenforce":  {"prints the SELinux mode", newGrammar("getenforce", gnu), false},
+	"sestatus":    {"reports SELinux", newGrammar("sestatus", gnu, "-v", "-b"), false},
+	"aa-status":   {"reports AppArmor", newGrammar("aa-status", gnu, "--enabled", "--profiled", "--enforced", "--complaining", "--special-unconfined", "--process-mixed", "--json", "--pretty-json", "--verbose -v", "--help"), false},
+	"aureport":    {"summarises the audit log", newGrammar("aureport", dashLong, "-a", "--avc", "-au", "--auth", "-c --config", "-e --event", "-f --file", "-h --host", "-i --interpret", "-k --key", "-l --login", "-m --mods", "-n --anomaly", "-p --pid", "-r --response", "-s --syscall", "-t --log", "-u --user", "-x --executable", "--summary", "--success", "--failed", "-ts --start=", "-te --end=", "--input-logs", "-if --input="), false},
+	"ausearch":    {"searches the audit log", newGrammar("ausearch", dashLong, "-a --event=", "-c --comm=", "-f --file=", "-i --interpret", "-k --key=", "-m --message=", "-p --pid=", "-sc --syscall=", "-sv --success=", "-ts --start=", "-te --end=", "-ua --uid-all=", "-ui --uid=", "-x --executable=", "--format=", "--raw", "--input-logs", "-if --input=", "--just-one"), false},
+}
+
+func securityRule(c *classifier, x *call) verdict { return securityTools[x.name].classify(c, x) }
