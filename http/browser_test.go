@@ -3,6 +3,9 @@ package http
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +207,37 @@ func TestBrowser(t *testing.T) {
 		be.checkClean(t, tab)
 		be.screenshot(t, tab, "incidents")
 	})
+}
+
+// TestBrowserAlertLatency measures how long an alert takes from its POST
+// to its row in an open incident list: QUENCH_BROWSER_LATENCY=100 posts
+// 100 alerts one after another and logs p50 and p99. The page stamps each
+// row when it appears (a MutationObserver), on the same clock the test
+// reads before posting. Skipped unless asked: it is a measurement.
+func TestBrowserAlertLatency(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("QUENCH_BROWSER_LATENCY"))
+	if n <= 0 {
+		t.Skip("a measurement: set QUENCH_BROWSER_LATENCY=100 to run it")
+	}
+	be := newBrowserEnv(t)
+	tab := be.tab(t)
+	be.signIn(t, tab, quench.RoleResponder)
+	be.waitJS(t, tab, `document.documentElement.dataset.live === "open"`)
+	eval[bool](t, be, tab, `(window.__seen = {}, new MutationObserver(function () {
+		document.querySelectorAll("#incidents > li.inc").forEach(function (li) {
+			if (!(li.id in window.__seen)) window.__seen[li.id] = performance.timeOrigin + performance.now();
+		});
+	}).observe(document.getElementById("incident-list"), {childList: true, subtree: true}), true)`)
+	var lat []float64
+	for i := range n {
+		start := float64(time.Now().UnixNano()) / 1e6
+		id := be.postAlert(t, map[string]any{"summary": fmt.Sprintf("latency probe %d", i), "severity": "high",
+			"dedup_key": fmt.Sprintf("latency-%d", i)})
+		key := fmt.Sprintf("inc-%d", id)
+		be.waitJS(t, tab, fmt.Sprintf(`%q in window.__seen`, key))
+		lat = append(lat, eval[float64](t, be, tab, fmt.Sprintf(`window.__seen[%q]`, key))-start)
+	}
+	slices.Sort(lat)
+	t.Logf("alert posted → row visible, %d alerts: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+		n, lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1])
 }

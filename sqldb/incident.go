@@ -90,7 +90,7 @@ func (s *IncidentService) FindIncidents(ctx context.Context, f quench.IncidentFi
 	case f.Open && f.Status != "":
 		return nil, quench.Errorf(quench.EINVALID, "a status and open-only exclude each other")
 	case f.Open:
-		where = append(where, "status <> 'resolved'")
+		where = append(where, "status IN ('triggered', 'acknowledged')")
 	case f.Status != "":
 		if !f.Status.Valid() {
 			return nil, quench.Errorf(quench.EINVALID, "unknown status %q", f.Status)
@@ -341,51 +341,46 @@ func (s *IncidentService) record(ctx context.Context, step string, ev quench.Tim
 }
 
 // CountIncidents counts incidents by status, the open ones by severity
-// and the open ones no runbook answers.
+// and the open ones no runbook answers. Open incidents are few beside the
+// resolved ones, so one query reads only them (through the status index)
+// and the resolved ones are the total, which SQLite counts without reading
+// rows, less the open ones.
 func (s *IncidentService) CountIncidents(ctx context.Context) (quench.IncidentCounts, error) {
-	c := quench.IncidentCounts{ByStatus: map[quench.Status]int64{
-		quench.StatusTriggered: 0, quench.StatusAcknowledged: 0, quench.StatusResolved: 0,
-	}}
-	rows, err := s.db.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM incidents GROUP BY status`)
+	c := quench.IncidentCounts{
+		ByStatus:       map[quench.Status]int64{quench.StatusTriggered: 0, quench.StatusAcknowledged: 0, quench.StatusResolved: 0},
+		OpenBySeverity: map[quench.Severity]int64{},
+	}
+	for _, sev := range quench.Severities {
+		c.OpenBySeverity[sev] = 0
+	}
+	var total int64
+	if err := s.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents`).Scan(&total); err != nil {
+		return c, readErr(ctx, "count incidents", err)
+	}
+	rows, err := s.db.r.QueryContext(ctx, `SELECT status, severity, runbook_id IS NULL, COUNT(*) FROM incidents
+		WHERE status IN ('triggered', 'acknowledged') GROUP BY status, severity, runbook_id IS NULL`)
 	if err != nil {
 		return c, readErr(ctx, "count incidents", err)
 	}
 	defer rows.Close()
+	var open int64
 	for rows.Next() {
-		var st string
+		var st, sev string
+		var noRunbook bool
 		var n int64
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := rows.Scan(&st, &sev, &noRunbook, &n); err != nil {
 			return c, readErr(ctx, "count incidents", err)
 		}
-		c.ByStatus[quench.Status(st)] = n
+		c.ByStatus[quench.Status(st)] += n
+		c.OpenBySeverity[quench.Severity(sev)] += n
+		if noRunbook {
+			c.OpenNoRunbook += n
+		}
+		open += n
 	}
 	if err := rows.Err(); err != nil {
 		return c, readErr(ctx, "count incidents", err)
 	}
-	c.OpenBySeverity = map[quench.Severity]int64{}
-	for _, sev := range quench.Severities {
-		c.OpenBySeverity[sev] = 0
-	}
-	sevRows, err := s.db.r.QueryContext(ctx, `SELECT severity, COUNT(*) FROM incidents WHERE status <> 'resolved' GROUP BY severity`)
-	if err != nil {
-		return c, readErr(ctx, "count incidents", err)
-	}
-	defer sevRows.Close()
-	for sevRows.Next() {
-		var sev string
-		var n int64
-		if err := sevRows.Scan(&sev, &n); err != nil {
-			return c, readErr(ctx, "count incidents", err)
-		}
-		c.OpenBySeverity[quench.Severity(sev)] = n
-	}
-	if err := sevRows.Err(); err != nil {
-		return c, readErr(ctx, "count incidents", err)
-	}
-	err = s.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE status <> 'resolved' AND runbook_id IS NULL`).
-		Scan(&c.OpenNoRunbook)
-	if err != nil {
-		return c, readErr(ctx, "count incidents", err)
-	}
+	c.ByStatus[quench.StatusResolved] = total - open
 	return c, nil
 }
