@@ -163,6 +163,7 @@ func (c *classifier) join(ss []seg) word {
 			continue
 		}
 		out.dyn = true
+		out.alert = out.alert || !s.v.trusted
 		b.WriteString(dynMark)
 		if lead && !s.v.noDash {
 			out.inject = true

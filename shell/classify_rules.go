@@ -116,6 +116,10 @@ func ruleFor(name string) rule {
 		return kubectlRule
 	case "psql":
 		return psqlRule
+	case "mysql", "mariadb":
+		return mysqlRule
+	case "sqlite3":
+		return sqliteRule
 	case "pg_dump", "pg_dumpall":
 		return pgDumpRule
 	case "pg_restore":
@@ -321,8 +325,6 @@ var unknownCommands = map[string]string{
 	"vim":         "edits files interactively",
 	"nano":        "edits files interactively",
 	"telnet":      "sends what it reads to a host",
-	"mysql":       "runs SQL",
-	"sqlite3":     "runs SQL",
 	"mongosh":     "runs database commands",
 	"ansible":     "runs tasks on hosts",
 	"terraform":   "changes infrastructure",

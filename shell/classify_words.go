@@ -35,6 +35,10 @@ type word struct {
 	// paths marks a pipe carrying NUL-separated file names from find
 	// under starting points that do not start with a dash.
 	paths bool
+	// alert is set when some expansion in the word is not known to be the
+	// operator's (an alert value, a command's output, anything tainted),
+	// wherever it stands: such a word cannot choose a host or a database.
+	alert bool
 }
 
 // writes reports whether giving w as an output file writes to disk: "-"

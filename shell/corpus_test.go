@@ -85,7 +85,7 @@ func corpusHeader(line string) shell.Class {
 
 func corpusFiles(t testing.TB) []corpusCase {
 	var all []corpusCase
-	for _, name := range []string{"harmful.txt", "benign.txt"} {
+	for _, name := range []string{"harmful.txt", "benign.txt", "langs-harmful.txt", "langs-benign.txt"} {
 		all = append(all, readCorpus(t, filepath.Join("testdata", "corpus", name))...)
 	}
 	return all

@@ -289,32 +289,3 @@ func sumGrammar(name string) *grammar {
 	return gnuTool(name, "-b --binary", "-c --check", "--tag", "-t --text", "-z --zero", "--ignore-missing",
 		"--quiet", "--status", "--strict", "-w --warn")
 }
-
-// jqRule accepts jq with the options that only shape its output; the
-// program itself cannot write files or run commands. The langs owner
-// replaces this with jq's grammar and program analysis.
-func jqRule(c *classifier, x *call) verdict {
-	var rest []word
-	for i := 0; i < len(x.args); i++ {
-		a := x.args[i]
-		switch a.val {
-		case "--arg", "--argjson", "--slurpfile", "--rawfile":
-			if a.dyn || i+2 >= len(x.args) {
-				return unk("jq " + a.val + ": lacks its name and value")
-			}
-			i += 2
-			continue
-		}
-		rest = append(rest, a)
-	}
-	cl := jqGrammar.parse(rest)
-	if !cl.ok() {
-		return cl.v
-	}
-	return ro(x.name + ": filters JSON")
-}
-
-var jqGrammar = newGrammar("jq", gnu, "-r --raw-output", "-j --join-output", "-a --ascii-output", "-c --compact-output",
-	"-e --exit-status", "-s --slurp", "-n --null-input", "-R --raw-input", "-S --sort-keys", "-C --color-output",
-	"-M --monochrome-output", "--tab", "--indent=", "--seq", "--stream", "--stream-errors", "--unbuffered",
-	"--raw-output0", "-f --from-file=", "-L=", "--args", "--jsonargs", "-h --help", "-V --version", "--build-configuration")
