@@ -198,6 +198,18 @@ func TestBrowser(t *testing.T) {
 		be.checkClean(t, viewer)
 	})
 
+	t.Run("keyboard", func(t *testing.T) {
+		id := be.postAlert(t, map[string]any{"summary": "keyboard probe", "severity": "low", "dedup_key": "keys"})
+		be.do(t, tab, chromedp.Navigate(base+"/incidents"), chromedp.WaitVisible(fmt.Sprintf("#inc-%d", id)))
+		be.do(t, tab, chromedp.KeyEvent("?"), chromedp.WaitVisible("#help"), chromedp.KeyEvent("\x1b"), chromedp.WaitNotVisible("#help"))
+		// j selects the newest incident, a acknowledges it.
+		be.do(t, tab, chromedp.KeyEvent("j"), chromedp.WaitVisible(fmt.Sprintf("#inc-%d.selected", id)))
+		be.do(t, tab, chromedp.KeyEvent("a"), chromedp.WaitVisible(fmt.Sprintf("#inc-%d .status-acknowledged", id)))
+		if inc, err := be.srv.Incidents.FindIncident(context.Background(), id); err != nil || inc.Status != quench.StatusAcknowledged {
+			t.Errorf("after j a: %+v, %v", inc, err)
+		}
+	})
+
 	t.Run("list screenshot", func(t *testing.T) {
 		for i, sev := range []string{"critical", "high", "medium", "low"} {
 			be.postAlert(t, map[string]any{"summary": fmt.Sprintf("%s: example alert %d", sev, i), "severity": sev,

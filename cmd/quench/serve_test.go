@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,5 +178,43 @@ func TestStoreCommandsFindTheServersStore(t *testing.T) {
 	code, out, errOut := runCmd(t, "token", "list", "--data", data)
 	if code != 0 || !strings.Contains(out, "ops") {
 		t.Fatalf("the token is not in the config's data directory: exit %d %q %q", code, out, errOut)
+	}
+}
+
+// TestServeWebUI checks serve wires the web UI: the sign-in page, a
+// session from a token, and the shipped pack's runbooks and index.
+func TestServeWebUI(t *testing.T) {
+	s, dir := startServe(t)
+	responder := createToken(t, dir, "responder", "alice")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := c.Get(s.Server.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/login" {
+		t.Fatalf("/ signed out went to %s, want /login", resp.Request.URL)
+	}
+	resp, err = c.PostForm(s.Server.URL()+"/login", url.Values{"token": {responder}, "next": {"/runbooks"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	// The index as runbooks/README.md has it, linking to each runbook's page.
+	for _, want := range []string{"Infrastructure &amp; Services", `href="/runbooks/db-down"`, "Database Down", "alice"} {
+		if resp.StatusCode != 200 || !strings.Contains(string(page), want) {
+			t.Fatalf("runbooks page after sign-in: %d, lacks %q", resp.StatusCode, want)
+		}
+	}
+	resp, err = c.Get(s.Server.URL() + "/runbooks/db-down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `id="step-start-db"`) || !strings.Contains(string(page), "class-mutating") {
+		t.Fatalf("db-down page: %d, no classified start-db step", resp.StatusCode)
 	}
 }

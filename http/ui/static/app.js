@@ -134,6 +134,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     help = document.getElementById("help");
+    var open = document.getElementById("help-open");
+    if (open) {
+      open.hidden = false; // keyboard help needs this script; without it the button stays hidden
+      open.addEventListener("click", function () { toggleHelp(true); });
+    }
     var close = document.getElementById("help-close");
     if (close) close.addEventListener("click", function () { toggleHelp(false); });
     if (help) help.addEventListener("click", function (e) { if (e.target === help) toggleHelp(false); });
