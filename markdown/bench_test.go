@@ -36,10 +36,12 @@ The synthetic check %[1]d fails; see [the next runbook](./rb-%04[4]d.md).
 1. Check the containers:
    ` + "```sh" + `
    docker compose ps
+   set -o pipefail
    docker compose logs --tail=200 api | grep -i error
    ` + "```" + `
 2. Check health:
    ` + "```sh {\"timeout\": \"20s\"}" + `
+   set -o pipefail
    curl -fsS https://api.example.com/healthz | jq .
    ` + "```" + `
 3. Check the disk:
@@ -72,7 +74,7 @@ The synthetic check %[1]d fails; see [the next runbook](./rb-%04[4]d.md).
    ` + "```" + `
 5. Clear the failed jobs.
    ` + "```sh {\"confirm\": true, \"target\": \"db-host\"}" + `
-   psql -U app -c "DELETE FROM jobs WHERE state = 'failed'"
+   PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=10s' psql -U app -c "DELETE FROM jobs WHERE state = 'failed'"
    ` + "```" + `
 
 ## Rollback/restore pointers
@@ -97,7 +99,7 @@ roles:
 first_steps:
   - name: health
     title: Check overall health
-    command: curl -fsS https://api.example.com/healthz | jq
+    command: curl -sS --fail-with-body https://api.example.com/healthz
 `
 
 // writeCorpus writes a lint-clean pack of n generated runbooks to dir.

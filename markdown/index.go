@@ -3,8 +3,9 @@ package markdown
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -144,18 +145,18 @@ func diffLines(b []byte) []string {
 // The index is compared only when the runbooks allow generating it; the
 // problems that prevent it are reported on the runbooks themselves.
 func checkReadme(p *Pack, ps []Problem) []Problem {
-	path := filepath.Join(p.Dir, ReadmeFile)
+	path := p.src.path(ReadmeFile)
 	out := problems{path: path}
-	src, err := readFile(path)
+	src, err := p.src.read(ReadmeFile)
 	if err != nil {
-		if os.IsNotExist(err) {
+		if errors.Is(err, fs.ErrNotExist) {
 			out.add(0, RuleIndex, "does not exist: it holds the runbook index; create it with a line %s and a line %s, then run quench index", IndexBegin, IndexEnd)
 		} else {
 			out.add(0, RuleFile, "%v", err)
 		}
 		return out.list
 	}
-	out.list = append(out.list, checkLinks(path, readmeLinks(src))...)
+	out.list = append(out.list, checkLinks(p.src, path, readmeLinks(src))...)
 	lines := newLineIndex(src)
 	want, err := ReplaceIndex(src, Index(p))
 	switch {

@@ -2,7 +2,6 @@ package markdown
 
 import (
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -10,15 +9,17 @@ import (
 // checkLinks reports relative links of the file at path whose target file
 // does not exist. Web and mail links, in-page anchors and absolute paths are
 // not files of the pack and are left alone.
-func checkLinks(path string, links []link) []Problem {
+func checkLinks(src source, path string, links []link) []Problem {
 	ps := problems{path: path}
 	for _, l := range links {
 		target, ok := localTarget(l.dest)
 		if !ok {
 			continue
 		}
+		// Every file of the pack is in its top directory, so a link is
+		// relative to the pack.
 		full := filepath.Join(filepath.Dir(path), filepath.FromSlash(target))
-		if _, err := os.Stat(full); err != nil {
+		if !src.exists(target) {
 			ps.add(l.line, RuleLink, "link %s: %s does not exist", l.dest, full)
 		}
 	}

@@ -19,14 +19,27 @@ type Problem struct {
 	Line    int    `json:"line"` // 1-based; 0 when the problem is the whole file (it is missing)
 	Message string `json:"message"`
 	Rule    string `json:"rule"`
+	// Warning marks a step that works but can make an outage worse or give
+	// a wrong answer (no pipefail, no timeout …): `quench lint` reports it,
+	// and the server still loads the pack. Errors stop the server.
+	Warning bool `json:"warning,omitempty"`
+	// Fix says how to fix a warning.
+	Fix string `json:"fix,omitempty"`
 }
 
 // String formats the problem the way compilers do, so editors can jump to it.
 func (p Problem) String() string {
-	if p.Line <= 0 {
-		return fmt.Sprintf("%s: %s", p.Path, p.Message)
+	msg := p.Message
+	if p.Warning {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
+	if p.Fix != "" {
+		msg += " (fix: " + p.Fix + ")"
+	}
+	if p.Line <= 0 {
+		return fmt.Sprintf("%s: %s", p.Path, msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, msg)
 }
 
 // Rules name the checks, so tools reading `quench lint --format json` can

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,10 +30,15 @@ type Pack struct {
 	Roles      []quench.Role     // the escalation matrix
 	FirstSteps []quench.Step     // run for every incident; read-only, classified
 	Runbooks   []*quench.Runbook // in file-name order
+	// Variables are the settings steps read from their environment, which
+	// the config's env sets (see Variable).
+	Variables []Variable
 
 	// Problems are the documentation problems LoadPack tolerates (links and
 	// the README index); they do not change what the server runs.
 	Problems []Problem
+
+	src source // where the files were read from
 }
 
 // Role returns the role with that id.
@@ -80,13 +82,25 @@ func (s *RunbookService) FindRunbook(ctx context.Context, id string) (*quench.Ru
 // with EINVALID naming the problems; documentation problems (links, the
 // README index) are kept in Pack.Problems.
 func LoadPack(dir string) (*Pack, error) {
-	p, ps, err := Load(dir)
+	return loadPack(diskSource(dir))
+}
+
+// LoadPackFS is LoadPack for a pack that is not a directory on disk, such
+// as the one the binary carries (runbooks.FS): its files are at the root
+// of fsys, and name is how problems and runbook paths name it.
+func LoadPackFS(fsys fs.FS, name string) (*Pack, error) {
+	return loadPack(source{fsys: fsys, name: name})
+}
+
+func loadPack(src source) (*Pack, error) {
+	dir := src.name
+	p, ps, err := load(src)
 	if err != nil {
 		return nil, err
 	}
 	var fatal []Problem
 	for _, pr := range ps {
-		if pr.Rule == RuleLink || pr.Rule == RuleIndex {
+		if pr.Rule == RuleLink || pr.Rule == RuleIndex || pr.Warning {
 			p.Problems = append(p.Problems, pr)
 		} else {
 			fatal = append(fatal, pr)
@@ -123,18 +137,32 @@ func Lint(dir string) ([]Problem, error) {
 // runbook (in parallel: a large pack is parse-bound), then the checks across
 // files. The error is for a directory that cannot be read at all.
 func Load(dir string) (*Pack, []Problem, error) {
-	entries, err := os.ReadDir(dir)
+	return load(diskSource(dir))
+}
+
+// LoadFS is Load for a pack that is not a directory on disk (see
+// LoadPackFS).
+func LoadFS(fsys fs.FS, name string) (*Pack, []Problem, error) {
+	return load(source{fsys: fsys, name: name})
+}
+
+func load(src source) (*Pack, []Problem, error) {
+	dir := src.name
+	entries, err := fs.ReadDir(src.fsys, ".")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, quench.Errorf(quench.ENOTFOUND, "runbook directory %s does not exist", dir)
 		}
 		return nil, nil, fmt.Errorf("markdown: %w", err)
 	}
-	p := &Pack{Dir: dir}
+	p := &Pack{Dir: dir, src: src}
 	var all []Problem
-	data, pps := loadPackFile(filepath.Join(dir, PackFile))
+	data, pps := loadPackFile(src)
 	all = append(all, pps...)
-	p.Categories, p.Roles, p.FirstSteps = data.Categories, data.Roles, data.firstSteps
+	for _, s := range data.firstSteps {
+		all = append(all, stepHazards(src.path(PackFile), s)...)
+	}
+	p.Categories, p.Roles, p.FirstSteps, p.Variables = data.Categories, data.Roles, data.firstSteps, data.variables
 
 	var names []string
 	for _, e := range entries {
@@ -145,14 +173,17 @@ func Load(dir string) (*Pack, []Problem, error) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	parsedAll := parseFiles(dir, names)
+	parsedAll := parseFiles(src, names)
 
 	ids := map[string]*parsed{}
 	for _, pr := range parsedAll {
 		all = append(all, pr.problems.list...)
 		rb := pr.rb
 		p.Runbooks = append(p.Runbooks, rb)
-		all = append(all, checkLinks(rb.Path, pr.links)...)
+		all = append(all, checkLinks(src, rb.Path, pr.links)...)
+		for _, s := range rb.Steps {
+			all = append(all, stepHazards(rb.Path, s)...)
+		}
 		if pr.fm == nil {
 			continue
 		}
@@ -173,7 +204,7 @@ func Load(dir string) (*Pack, []Problem, error) {
 
 // parseFiles reads and parses runbooks on every core; results keep the
 // order of names.
-func parseFiles(dir string, names []string) []*parsed {
+func parseFiles(src source, names []string) []*parsed {
 	out := make([]*parsed, len(names))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -183,14 +214,14 @@ func parseFiles(dir string, names []string) []*parsed {
 			defer wg.Done()
 			mdp := newMarkdownParser()
 			for i := range next {
-				path := filepath.Join(dir, names[i])
-				src, err := readFile(path)
+				path := src.path(names[i])
+				text, err := src.read(names[i])
 				if err != nil {
 					out[i] = &parsed{rb: &quench.Runbook{Path: path}, problems: problems{path: path}}
 					out[i].problems.add(0, RuleFile, "%v", err)
 					continue
 				}
-				out[i] = parseRunbook(mdp, path, src)
+				out[i] = parseRunbook(mdp, path, text)
 			}
 		}()
 	}
@@ -200,26 +231,6 @@ func parseFiles(dir string, names []string) []*parsed {
 	close(next)
 	wg.Wait()
 	return out
-}
-
-// readFile reads a file up to MaxFileSize, so a huge file is an error and
-// not a memory spike.
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > MaxFileSize {
-		return nil, fmt.Errorf("file is larger than %d bytes", MaxFileSize)
-	}
-	buf := make([]byte, st.Size())
-	n, err := io.ReadFull(f, buf)
-	return buf[:n], err
 }
 
 // checkAgainstPack checks what a runbook refers to in pack.yaml.

@@ -30,7 +30,7 @@ func TestLoadPack(t *testing.T) {
 	}
 	wantFirst := []quench.Step{
 		{Name: "health", Section: markdown.SectionFirstSteps, Index: 1, Line: 21, Lang: "sh", Title: "Check overall health",
-			Command: "curl -fsS https://api.example.com/healthz | jq", Timeout: 30 * time.Second, Class: quench.ReadOnly},
+			Command: "curl -sS --fail-with-body https://api.example.com/healthz", Timeout: 30 * time.Second, Class: quench.ReadOnly},
 		{Name: "container-status", Section: markdown.SectionFirstSteps, Index: 2, Line: 26, Lang: "sh", Title: "Check container status",
 			Command: "docker compose ps", Class: quench.ReadOnly},
 	}

@@ -15,6 +15,7 @@ type packYAML struct {
 	Categories []string        `yaml:"categories"`
 	Roles      []quench.Role   `yaml:"roles"`
 	FirstSteps []firstStepYAML `yaml:"first_steps"`
+	Variables  []variableYAML  `yaml:"variables"`
 }
 
 type firstStepYAML struct {
@@ -32,12 +33,14 @@ type packData struct {
 	Categories []string
 	Roles      []quench.Role
 	firstSteps []quench.Step
+	variables  []Variable
 }
 
-func loadPackFile(path string) (packData, []Problem) {
+func loadPackFile(from source) (packData, []Problem) {
+	path := from.path(PackFile)
 	ps := problems{path: path}
 	var data packData
-	src, err := readFile(path)
+	src, err := from.read(PackFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			ps.add(0, RulePack, "does not exist: it lists the index categories, the escalation roles and the first steps")
@@ -88,6 +91,8 @@ func parsePackFile(path string, src []byte) (packData, []Problem) {
 			ps.add(line, RulePack, "role %q has no name", r.ID)
 		}
 	}
+
+	data.variables = parseVariables(y.Variables, doc, &ps)
 
 	names := map[string]bool{}
 	for i, f := range y.FirstSteps {

@@ -45,7 +45,7 @@ func TestParseSteps(t *testing.T) {
 		{Name: "diagnosis-1", Section: "Quick diagnosis", Index: 1, Line: 21, Lang: "sh",
 			Command: "docker compose ps db\ndocker compose logs --tail=200 db"},
 		{Name: "connections", Section: "Quick diagnosis", Index: 2, Line: 28, Lang: "bash", Title: "Check connections",
-			Command: `psql -U app -c "SELECT count(*) FROM pg_stat_activity"`, Timeout: 20 * time.Second},
+			Command: `PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=10s' psql -U app -c "SELECT count(*) FROM pg_stat_activity"`, Timeout: 20 * time.Second},
 		{Name: "restart-db", Section: "Safe remediation steps", Index: 3, Line: 40, Lang: "sh", Title: "Restart the database container.",
 			Command: "docker compose restart db", Confirm: true},
 		{Name: "remediation-2", Section: "Safe remediation steps", Index: 4, Line: 44, Lang: "sh", Title: "Check it answers",
