@@ -89,7 +89,13 @@ func writeFileAtomic(path string, data []byte) error {
 	if st, err := os.Stat(path); err == nil {
 		mode = st.Mode().Perm()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".quench-index-*")
+	return writeFileAtomicMode(path, data, mode)
+}
+
+// writeFileAtomicMode writes path through a temporary file and a rename,
+// with the given mode.
+func writeFileAtomicMode(path string, data []byte, mode fs.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".quench-*")
 	if err != nil {
 		return err
 	}

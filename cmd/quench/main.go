@@ -81,6 +81,7 @@ remediation is guided and confirmed, and everything is audited.`,
 		newFreezeCommand(),
 		newBreakGlassCommand(),
 		newAuditCommand(),
+		newInitCommand(),
 	)
 	return root
 }

@@ -44,7 +44,9 @@ func newServeCommand() *cobra.Command {
 		Use:   "serve",
 		Short: "Run the quench server: API, ingest, diagnosis",
 		Long: `Run the quench server. With no flags it uses the embedded SQLite database in
-./quench-data, the runbooks in ./runbooks and listens on 127.0.0.1:8080.
+./quench-data, the runbooks in ./runbooks (or, when there is no such
+directory, the reference pack built into quench) and listens on
+127.0.0.1:8080.
 Flags override the config file. Stop it with Ctrl-C (SIGINT) or SIGTERM:
 in-flight requests finish and every accepted alert is already on disk.`,
 		Example: `  quench serve
@@ -98,7 +100,7 @@ func (s *ServeCommand) Run(ctx context.Context) error {
 		s.Close(context.Background())
 		return err
 	}
-	s.Log.Info("quench serving", "url", s.Server.URL(), "runbooks", len(s.Pack.Runbooks), "db", s.DB.Dialect())
+	s.Log.Info("quench serving", "url", s.Server.URL(), "runbooks", len(s.Pack.Runbooks), "pack", s.Pack.Dir, "db", s.DB.Dialect())
 	<-ctx.Done()
 	s.Log.Info("shutting down: finishing in-flight requests (Ctrl-C again to stop at once)")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -114,7 +116,7 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}
-	pack, err := markdown.LoadPack(s.Config.Runbooks)
+	pack, err := loadServePack(s.Config.Runbooks, s.Log) // pack.go
 	if err != nil {
 		return fmt.Errorf("load runbooks: %w", err)
 	}

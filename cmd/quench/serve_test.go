@@ -15,12 +15,16 @@ import (
 )
 
 // startServe runs `quench serve` in-process on a free port with a fresh
-// SQLite data directory and the shipped runbook pack.
-func startServe(t *testing.T) (*ServeCommand, string) {
+// SQLite data directory and the shipped runbook pack, whose variables point
+// at a local stub of the API: the automatic diagnosis runs, and reaches
+// nothing past loopback.
+func startServe(t *testing.T) (*ServeCommand, string, *apiStub) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Listen, cfg.Runbooks = dir, "127.0.0.1:0", "../../runbooks"
+	var stub *apiStub
+	cfg.Env, stub = localPackEnv(t)
 	s := &ServeCommand{Config: cfg}
 	if err := s.Open(context.Background()); err != nil {
 		t.Fatalf("serve: %v", err)
@@ -32,7 +36,7 @@ func startServe(t *testing.T) (*ServeCommand, string) {
 			t.Errorf("close: %v", err)
 		}
 	})
-	return s, dir
+	return s, dir, stub
 }
 
 func createToken(t *testing.T, dir, role, name string) string {
@@ -45,7 +49,7 @@ func createToken(t *testing.T, dir, role, name string) string {
 }
 
 func TestServeEndToEnd(t *testing.T) {
-	s, dir := startServe(t)
+	s, dir, stub := startServe(t)
 	ingest := createToken(t, dir, "ingest", "alertmanager")
 	if len(ingest) != 32 {
 		t.Errorf("ingest token has %d characters, want 32 (a PagerDuty routing key)", len(ingest))
@@ -69,6 +73,9 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("ingest: status %d", resp.StatusCode)
 	}
+
+	// The incident's diagnosis ran the pack's first steps against the stub.
+	waitProbes(t, stub)
 
 	t.Setenv("QUENCH_URL", s.Server.URL())
 	t.Setenv("QUENCH_TOKEN", responder)

@@ -46,7 +46,7 @@ func (s *ServeCommand) openRunner(ctx context.Context, srv *quenchhttp.Server) (
 		Runbooks:      srv.Runbooks,
 		FirstSteps:    s.Pack.FirstSteps,
 		Targets:       stepTargets(cfg, s),
-		Env:           cfg.Env,
+		Env:           stepEnv(s.Pack, cfg.Env, s.Log), // pack.go
 		Secrets:       cfg.Secrets,
 		Workers:       cfg.Diagnosis.Workers,
 		Timeout:       cfg.Diagnosis.Timeout,
