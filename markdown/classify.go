@@ -8,10 +8,11 @@ import (
 	"github.com/quench-sh/quench/shell"
 )
 
-// classifyScript classifies a step's script with the shell package. A
-// script that does not parse is unknown, and the error says why.
-func classifyScript(script string) (quench.Class, string, error) {
-	class, reason, err := shell.Classify(script)
+// classifyScript classifies a step's script with the shell package, the
+// pack's variables being the operator's (opts). A script that does not
+// parse is unknown, and the error says why.
+func classifyScript(opts shell.Options, script string) (quench.Class, string, error) {
+	class, reason, err := opts.Classify(script)
 	if err != nil {
 		return quench.Unknown, reason, shellError(err)
 	}
@@ -31,7 +32,7 @@ func (b *bodyParser) classify() {
 	ps := &b.p.problems
 	for i := range b.p.rb.Steps {
 		s := &b.p.rb.Steps[i]
-		class, reason, err := classifyScript(s.Command)
+		class, reason, err := classifyScript(b.p.opts, s.Command)
 		s.Class, s.Reason = class, reason
 		switch {
 		case err != nil:
@@ -49,7 +50,7 @@ func (b *bodyParser) classify() {
 // read-only, on its own line, so the fix (move it to remediation) is clear.
 func (b *bodyParser) notReadOnly(s *quench.Step) {
 	ps := &b.p.problems
-	cmds, err := shell.ClassifyEach(s.Command)
+	cmds, err := b.p.opts.ClassifyEach(s.Command)
 	n := 0
 	for _, c := range cmds {
 		if err == nil && c.Class != quench.ReadOnly {

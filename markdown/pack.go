@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/shell"
 )
 
 // SectionFirstSteps is the Section of the pack's first steps, which run for
@@ -173,7 +174,7 @@ func load(src source) (*Pack, []Problem, error) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	parsedAll := parseFiles(src, names)
+	parsedAll := parseFiles(src, data.classifier(), names)
 
 	ids := map[string]*parsed{}
 	for _, pr := range parsedAll {
@@ -204,7 +205,7 @@ func load(src source) (*Pack, []Problem, error) {
 
 // parseFiles reads and parses runbooks on every core; results keep the
 // order of names.
-func parseFiles(src source, names []string) []*parsed {
+func parseFiles(src source, opts shell.Options, names []string) []*parsed {
 	out := make([]*parsed, len(names))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -221,7 +222,7 @@ func parseFiles(src source, names []string) []*parsed {
 					out[i].problems.add(0, RuleFile, "%v", err)
 					continue
 				}
-				out[i] = parseRunbook(mdp, path, text)
+				out[i] = parseRunbook(mdp, opts, path, text)
 			}
 		}()
 	}

@@ -122,7 +122,7 @@ func parsePackFile(path string, src []byte) (packData, []Problem) {
 			ps.add(line, RulePack, "first step %q has no command", f.Name)
 			s.Class, s.Reason = quench.ReadOnly, "empty"
 		} else {
-			class, reason, err := classifyScript(s.Command)
+			class, reason, err := classifyScript(data.classifier(), s.Command)
 			s.Class, s.Reason = class, reason
 			switch {
 			case err != nil:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/route"
+	"github.com/quench-sh/quench/shell"
 )
 
 // MaxFileSize bounds what is read of one runbook or pack file: a runbook is
@@ -30,6 +31,7 @@ type parsed struct {
 	problems problems
 	fm       *yamlDoc // nil when the front matter could not be read
 	links    []link
+	opts     shell.Options // how its steps are classified
 }
 
 // link is one relative-or-not Markdown link or image destination.
@@ -51,12 +53,14 @@ func newMarkdownParser() parser.Parser {
 // (roles, categories, duplicate ids, links, index) are done by Lint and
 // LoadPack.
 func ParseRunbook(path string, src []byte) (*quench.Runbook, []Problem) {
-	p := parseRunbook(newMarkdownParser(), path, src)
+	p := parseRunbook(newMarkdownParser(), shell.Options{}, path, src)
 	return p.rb, p.problems.list
 }
 
-func parseRunbook(mdp parser.Parser, path string, src []byte) *parsed {
-	p := &parsed{rb: &quench.Runbook{Path: path}, problems: problems{path: path}}
+// parseRunbook parses a runbook, classifying its steps with opts (the
+// pack's variables as the operator's).
+func parseRunbook(mdp parser.Parser, opts shell.Options, path string, src []byte) *parsed {
+	p := &parsed{rb: &quench.Runbook{Path: path}, problems: problems{path: path}, opts: opts}
 	if len(src) > MaxFileSize {
 		p.problems.add(1, RuleFile, "file is larger than %d bytes", MaxFileSize)
 		return p

@@ -3,6 +3,8 @@ package markdown
 import (
 	"slices"
 	"strings"
+
+	"github.com/quench-sh/quench/shell"
 )
 
 // Variable is one setting of the pack that differs between installations
@@ -89,4 +91,14 @@ func parseVariables(ys []variableYAML, doc *yamlDoc, ps *problems) []Variable {
 		out = append(out, v)
 	}
 	return out
+}
+
+// classifier classifies the pack's steps with its variables as the
+// operator's: the values come from the config, never from an alert.
+func (d packData) classifier() shell.Options {
+	names := make(map[string]string, len(d.variables))
+	for _, v := range d.variables {
+		names[v.Name] = v.Default
+	}
+	return shell.EnvOptions(names)
 }

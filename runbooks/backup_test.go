@@ -16,6 +16,7 @@ import (
 // `ps aux | grep -E '[p]g_dump|[b]ackup'` matched its own shell (whose
 // command line holds "backup"), so it always reported a backup running.
 func TestRunningBackup(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 
@@ -41,6 +42,7 @@ func TestRunningBackup(t *testing.T) {
 // dump and fails it cut in half, which `pg_restore --list` (the pack's old
 // check) passes.
 func TestManualBackup(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 	d.exec(d.obs, "INSERT INTO t SELECT g, repeat(md5(g::text), 8) FROM generate_series(20001, 120000) g")

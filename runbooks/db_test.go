@@ -161,6 +161,7 @@ func isCanceled(err error) bool {
 // cancel. The pack's old statement, which filtered neither backend_type nor
 // application_name, cancels the backup.
 func TestCancelStepsSpareBackups(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 	_, backup, dumpPID := d.dumpWaitingOnU()
@@ -219,6 +220,7 @@ func TestCancelStepsSpareBackups(t *testing.T) {
 // idle in a transaction and leaves idle sessions and a running backup
 // alone; its preview lists the same sessions.
 func TestTerminateIdleInTransaction(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 	holder, backup, dumpPID := d.dumpWaitingOnU() // holder is idle in a transaction
@@ -251,6 +253,7 @@ func TestTerminateIdleInTransaction(t *testing.T) {
 // leader, idle between ticks with its session lock, alone. The pack's old
 // statement ended the healthy leader.
 func TestReleaseStaleLock(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 	leader := d.session("scheduler")
@@ -284,6 +287,7 @@ func TestReleaseStaleLock(t *testing.T) {
 // end-blockers will end, and end-blockers ends the idle session (which
 // pg_cancel_backend cannot) but neither the backup nor the migration.
 func TestEndBlockersFreesTheMigration(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 	holder, backup, dumpPID := d.dumpWaitingOnU() // pg_dump holds t, waits for u
@@ -359,6 +363,7 @@ func TestEndBlockersFreesTheMigration(t *testing.T) {
 // migration holds a table exclusively, and still lists that table; sizing
 // it from its files, as the pack used to, waits behind the lock.
 func TestDBSizeDoesNotWaitOnLocks(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	d := newDB(t, st)
 	migration := d.session("migrate")

@@ -28,6 +28,7 @@ func appendLog(t *testing.T, st *throwaway.Stack, service string, lines ...strin
 // containers' settings answer from the running containers, show names and
 // never values, and match only what they mean.
 func TestLogAndSettingsSteps(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	appendLog(t, st, "api",
 		`2026-11-30T09:00:00.000000000Z level=error msg="SES throttling error" code=429`,
@@ -86,6 +87,7 @@ func TestLogAndSettingsSteps(t *testing.T) {
 // TestDependencies: the dependency checks fail, naming the service, when
 // one of the database and Redis is down, and pass when both answer.
 func TestDependencies(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	for _, rb := range []string{"api-down", "job-scheduler-stale"} {
 		r := runStep(t, st, rb, "dependencies", nil)

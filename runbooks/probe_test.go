@@ -13,6 +13,7 @@ import (
 // probe fails; the pack's old `curl -fsS …/readyz | jq` dropped the body and
 // exited 0.
 func TestProbesShowStatusAndBody(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	const down = `{"ok":false,"db_connected":false,"redis_connected":true,"migrations_current":true}`
 	probes := []struct{ runbook, step string }{

@@ -11,6 +11,7 @@ import (
 // every dead-letter key. One `SCAN 0 … COUNT 10000` call, as the pack used
 // to run, walks only a slice of the keyspace.
 func TestRedisQueuesFindsEveryDLQKey(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	st.Redis.Do(t, "EVAL", `for i = 1, 200000 do redis.call('SET', 'session:' .. i, 'x') end
 		redis.call('RPUSH', 'jobs:dlq', 'a') redis.call('RPUSH', 'emails:dlq', 'b') redis.call('RPUSH', 'payments:dlq:2026', 'c')
@@ -29,6 +30,7 @@ func TestRedisQueuesFindsEveryDLQKey(t *testing.T) {
 // eviction step makes writes of expiring keys (sessions) work again and
 // never evicts the job queue or the DLQ, which have no expiry.
 func TestEvictVolatileLRU(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	st.Redis.Do(t, "CONFIG", "SET", "maxmemory", "4mb")
 	st.Redis.Do(t, "CONFIG", "SET", "maxmemory-policy", "noeviction")

@@ -15,6 +15,7 @@ import (
 // or not in the checkout, when the checkout is already at it, and when the
 // checkout has uncommitted edits that git reset --hard would lose.
 func TestRollbackDeploy(t *testing.T) {
+	t.Parallel()
 	st := throwaway.StartStack(t)
 	head := st.Git(t, "rev-parse", "HEAD")
 	good := st.Git(t, "rev-parse", "HEAD~2")

@@ -22,7 +22,7 @@ func TestShow(t *testing.T) {
 			"  file        " + dir + "/db-down.md\n" +
 			"\n## First steps (pack.yaml, run for every incident before this runbook's)\n\n" +
 			"1. health  read-only (",
-		")  timeout 30s\n      curl -fsS https://api.example.com/healthz | jq\n2. container-status  read-only (",
+		")  timeout 30s\n      curl -sS --fail-with-body https://api.example.com/healthz\n2. container-status  read-only (",
 		"\n## Alert signal\n\n",
 		// Numbered after the two first steps, as `quench run` numbers them.
 		"\n## Quick diagnosis\n\n3. diagnosis-1  read-only (",

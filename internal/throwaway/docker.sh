@@ -126,6 +126,7 @@ inspect() {
 		case $1 in
 		-f | --format) format=$2; shift ;;
 		--format=*) format=${1#--format=} ;;
+		--) shift; ids+=("$@"); break ;;
 		-*) ;;
 		*) ids+=("$1") ;;
 		esac
