@@ -191,7 +191,7 @@ func TestStoreCommandsFindTheServersStore(t *testing.T) {
 // TestServeWebUI checks serve wires the web UI: the sign-in page, a
 // session from a token, and the shipped pack's runbooks and index.
 func TestServeWebUI(t *testing.T) {
-	s, dir := startServe(t)
+	s, dir, _ := startServe(t)
 	responder := createToken(t, dir, "responder", "alice")
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
