@@ -258,6 +258,12 @@ func (s *Server) build() {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if _, pattern := s.mux.Handler(r); pattern == "" {
+		if s.ui != nil && wantsPage(r) {
+			// A person's browser gets a page, not JSON (ui.go).
+			s.uiHeaders(http.HandlerFunc(s.uiNotFound)).ServeHTTP(w, r)
+			s.metrics.request("unmatched", http.StatusNotFound)
+			return
+		}
 		// No route: the mux answers 404 or 405 in plain text; keep its
 		// status and Allow header but speak JSON like every other route.
 		jw := &jsonErrorWriter{ResponseWriter: w, req: r}

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -357,4 +358,28 @@ func seeOther(w http.ResponseWriter, r *http.Request, to string) {
 
 func (s *Server) handleUIHome(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/incidents", http.StatusFound)
+}
+
+// wantsPage reports whether a request no route serves came from a browser
+// navigating (it asks for HTML, and not under the API's or ingest's
+// paths), so it gets the web UI's not-found page rather than JSON.
+func wantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	for _, api := range []string{"/api/", "/ingest/", "/v2/", "/ping/", "/metrics", "/healthz", "/readyz"} {
+		if strings.HasPrefix(r.URL.Path, api) {
+			return false
+		}
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// uiNotFound is the web UI's page for a path it does not have.
+func (s *Server) uiNotFound(w http.ResponseWriter, r *http.Request) {
+	// Who is asking decides the navigation shown, if anyone is signed in.
+	if id, err := s.browserIdentity(r); err == nil {
+		r = r.WithContext(context.WithValue(r.Context(), browserKey{}, id))
+	}
+	s.uiError(w, r, quench.Errorf(quench.ENOTFOUND, "quench has no page at %s", quench.CutText(r.URL.Path, 100)))
 }

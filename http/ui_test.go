@@ -306,3 +306,20 @@ func TestUIProxyAuth(t *testing.T) {
 		t.Errorf("proxy ack: %s, by %q", got, inc.AcknowledgedBy)
 	}
 }
+
+// TestUINotFound gives a browser a page for a path quench does not have,
+// and API clients their JSON as before.
+func TestUINotFound(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	page := e.browser(t).req("GET", "/no/such/page", nil, map[string]string{"Accept": "text/html,application/xhtml+xml"})
+	if page.status != 404 || !strings.Contains(page.header.Get("Content-Type"), "text/html") || !contains(string(page.body), "no page at /no/such/page") {
+		t.Errorf("browser: %s", page)
+	}
+	if page.header.Get("Content-Security-Policy") == "" {
+		t.Error("the not-found page has no CSP")
+	}
+	api := e.browser(t).req("GET", "/api/v1/nope", nil, map[string]string{"Accept": "text/html"})
+	if api.status != 404 || !strings.Contains(api.header.Get("Content-Type"), "application/json") {
+		t.Errorf("API path: %s", api)
+	}
+}

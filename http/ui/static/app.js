@@ -6,17 +6,20 @@
 
   // Times: the server writes UTC; show the reader's local time, and how
   // long ago, keeping the exact UTC instant in the title.
+  var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
   function localTimes(root) {
-    var fmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
     root.querySelectorAll("time[datetime]").forEach(function (el) {
-      if (el.dataset.local) return;
       var d = new Date(el.getAttribute("datetime"));
       if (isNaN(d)) return;
-      el.dataset.local = "1";
-      el.title = el.textContent;
+      if (!el.dataset.local) {
+        el.dataset.local = "1";
+        el.title = el.textContent;
+      }
       el.textContent = fmt.format(d) + " (" + ago(d) + ")";
     });
   }
+  // "3m ago" stays true while the page stays open.
+  setInterval(function () { localTimes(document); }, 30000);
   function ago(d) {
     var s = Math.round((Date.now() - d.getTime()) / 1000);
     if (s < 0) s = 0;
