@@ -460,11 +460,11 @@ func psqlCopy(args string) sqlVerdict {
 	if psqlInterpolates(args) {
 		return sqlUnk(`\copy: a :variable in its arguments is only known at run time`)
 	}
-	tree, err := pgParse("COPY " + args)
-	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetCopyStmt() == nil {
+	stmts, err := pgStatements("COPY " + args)
+	if err != nil || len(stmts) != 1 || stmts[0].node.typ != "CopyStmt" {
 		return sqlUnk(`\copy: not understood`)
 	}
-	return sqlCopy(tree.Stmts[0].Stmt.GetCopyStmt(), `\copy`, "on this machine")
+	return sqlCopy(stmts[0].node, `\copy`, "on this machine")
 }
 
 // sqlQuoted returns the index just past the quoted text starting at i,

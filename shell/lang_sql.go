@@ -1,10 +1,8 @@
 package shell
 
 import (
+	"encoding/json"
 	"strings"
-
-	pg "github.com/pganalyze/pg_query_go/v6"
-	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // SQL is judged on the parse tree PostgreSQL's own parser builds
@@ -14,27 +12,111 @@ import (
 // compute or read. Anything else is unknown, or mutating when the tree
 // shows a write.
 //
+// The tree is read from libpg_query's JSON rather than its protobuf
+// form: decoding the protobuf into Go types first initialises the
+// descriptors of every node type, 4 to 40 ms on this project's machines,
+// which quench lint pays on its first statement; the JSON costs none of
+// that. A node is {"Type": {fields}}; a field whose message type is fixed
+// is an object without the wrapper, typed by sqlTypedFields, and a field
+// not listed there is unknown, so nothing is walked without its type.
+//
 // What no static reading can see: a relation may be a view over volatile
 // functions, t.name may call a function name(t) when t has no such
 // column, and an operator or cast may be user-defined. Those are the
 // database owner's objects, not the runbook's text; the classifier trusts
 // the catalog as it trusts the programs on $PATH.
 
+// pgNode is one node: its type and its fields.
+type pgNode struct {
+	typ string
+	f   map[string]any
+}
+
+// pgStmt is one statement of a parse: its node and where its text is.
+type pgStmt struct {
+	node       pgNode
+	start, end int
+}
+
+// pgStatements parses SQL and returns its statements.
+func pgStatements(sql string) ([]pgStmt, error) {
+	js, err := pgParseJSON(sql)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Stmts []struct {
+			Stmt map[string]any `json:"stmt"`
+			Loc  int            `json:"stmt_location"`
+			Len  int            `json:"stmt_len"`
+		} `json:"stmts"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		return nil, err
+	}
+	out := make([]pgStmt, 0, len(doc.Stmts))
+	for _, st := range doc.Stmts {
+		n, _ := pgWrapped(st.Stmt)
+		end := len(sql)
+		if st.Len > 0 && st.Loc+st.Len <= len(sql) {
+			end = st.Loc + st.Len
+		}
+		out = append(out, pgStmt{node: n, start: min(st.Loc, end), end: end})
+	}
+	return out, nil
+}
+
+// pgWrapped reads a node wrapper {"Type": {fields}}.
+func pgWrapped(v any) (pgNode, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return pgNode{}, false
+	}
+	for k, body := range m {
+		f, ok := body.(map[string]any)
+		if !ok || k == "" || k[0] < 'A' || k[0] > 'Z' {
+			return pgNode{}, false
+		}
+		return pgNode{typ: k, f: f}, true
+	}
+	return pgNode{}, false
+}
+
+func (n pgNode) str(key string) string {
+	s, _ := n.f[key].(string)
+	return s
+}
+
+func (n pgNode) flag(key string) bool {
+	b, _ := n.f[key].(bool)
+	return b
+}
+
+func (n pgNode) list(key string) []any {
+	l, _ := n.f[key].([]any)
+	return l
+}
+
+// node returns a field holding a wrapped node.
+func (n pgNode) node(key string) pgNode {
+	w, _ := pgWrapped(n.f[key])
+	return w
+}
+
 // sqlText classifies SQL sent to the server as it is: psql -c, a COPY
 // query, the SQL part of a psql script. The reason names the statement
 // that decided: "DELETE: modifies data".
 func sqlText(sql string) (Class, string) {
-	tree, err := pgParse(sql)
+	stmts, err := pgStatements(sql)
 	if err != nil {
 		return Unknown, clip("SQL does not parse: "+err.Error(), maxReason)
 	}
-	if len(tree.Stmts) == 0 {
+	if len(stmts) == 0 {
 		return ReadOnly, "no statement: runs nothing"
 	}
 	var out sqlVerdict
-	for _, raw := range tree.Stmts {
-		kw := sqlKeyword(sql, raw)
-		out.worse(sqlStatement(raw.Stmt, kw))
+	for _, st := range stmts {
+		out.worse(sqlStatement(st.node, sqlKeyword(sql[st.start:st.end])))
 		if out.class == Unknown {
 			break
 		}
@@ -60,16 +142,7 @@ func sqlUnk(why string) sqlVerdict { return sqlVerdict{Unknown, why} }
 
 // sqlKeyword returns the first word of a statement's text, upper-cased,
 // for reasons.
-func sqlKeyword(sql string, raw *pg.RawStmt) string {
-	start := int(raw.StmtLocation)
-	end := len(sql)
-	if raw.StmtLen > 0 && start+int(raw.StmtLen) <= len(sql) {
-		end = start + int(raw.StmtLen)
-	}
-	if start < 0 || start > end {
-		return "SQL"
-	}
-	s := sql[start:end]
+func sqlKeyword(s string) string {
 	for {
 		s = strings.TrimLeft(s, " \t\r\n\f(")
 		switch {
@@ -82,7 +155,7 @@ func sqlKeyword(sql string, raw *pg.RawStmt) string {
 		}
 		break
 	}
-	end = strings.IndexFunc(s, func(r rune) bool {
+	end := strings.IndexFunc(s, func(r rune) bool {
 		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	})
 	if end < 0 {
@@ -95,75 +168,57 @@ func sqlKeyword(sql string, raw *pg.RawStmt) string {
 }
 
 // sqlStatement classifies one parsed statement.
-func sqlStatement(n *pg.Node, kw string) sqlVerdict {
-	switch {
-	case n == nil:
+func sqlStatement(n pgNode, kw string) sqlVerdict {
+	switch n.typ {
+	case "":
 		return sqlRO("(): runs nothing")
-	case n.GetSelectStmt() != nil:
+	case "SelectStmt":
 		return sqlQuery(n, kw, kw+": reads data")
-	case n.GetExplainStmt() != nil:
-		return sqlExplain(n.GetExplainStmt())
-	case n.GetVariableShowStmt() != nil:
-		name := n.GetVariableShowStmt().Name
+	case "ExplainStmt":
+		return sqlExplain(n)
+	case "VariableShowStmt":
+		name := n.str("name")
 		if why := sqlSecretSetting(name); why != "" {
 			return sqlUnk("SHOW " + name + ": " + why)
 		}
 		return sqlRO("SHOW: reads a setting")
-	case n.GetVariableSetStmt() != nil:
-		return sqlSet(n.GetVariableSetStmt(), kw)
-	case n.GetTransactionStmt() != nil:
-		return sqlTransaction(n.GetTransactionStmt(), kw)
-	case n.GetCopyStmt() != nil:
-		return sqlCopy(n.GetCopyStmt(), "COPY", "on the database server")
-	case n.GetPrepareStmt() != nil:
-		inner := n.GetPrepareStmt().Query
+	case "VariableSetStmt":
+		return sqlSet(n, kw)
+	case "TransactionStmt":
+		return sqlTransaction(n, kw)
+	case "CopyStmt":
+		return sqlCopy(n, "COPY", "on the database server")
+	case "PrepareStmt":
+		inner := n.node("query")
 		v := sqlStatement(inner, sqlStmtWord(inner))
 		v.why = "PREPARE " + v.why
 		return v
-	case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil,
-		n.GetMergeStmt() != nil, n.GetTruncateStmt() != nil:
+	case "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "TruncateStmt":
 		return sqlMut(kw + ": modifies data")
-	case n.GetGrantStmt() != nil, n.GetGrantRoleStmt() != nil, n.GetAlterDefaultPrivilegesStmt() != nil,
-		n.GetReassignOwnedStmt() != nil:
+	case "GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt", "ReassignOwnedStmt":
 		return sqlMut(kw + ": changes privileges")
-	case n.GetVacuumStmt() != nil, n.GetClusterStmt() != nil, n.GetReindexStmt() != nil,
-		n.GetCheckPointStmt() != nil, n.GetRefreshMatViewStmt() != nil:
+	case "VacuumStmt", "ClusterStmt", "ReindexStmt", "CheckPointStmt", "RefreshMatViewStmt":
 		return sqlMut(kw + ": runs maintenance that writes")
-	case n.GetLockStmt() != nil:
+	case "LockStmt":
 		return sqlMut("LOCK: locks tables")
-	case n.GetNotifyStmt() != nil:
+	case "NotifyStmt":
 		return sqlMut("NOTIFY: sends a notification")
-	case n.GetDoStmt() != nil, n.GetCallStmt() != nil, n.GetExecuteStmt() != nil, n.GetLoadStmt() != nil:
+	case "DoStmt", "CallStmt", "ExecuteStmt", "LoadStmt":
 		return sqlUnk(kw + ": runs code that cannot be read here")
 	}
-	name := sqlNodeName(n)
 	for _, p := range []string{"Create", "Alter", "Drop", "Rename", "Comment", "SecLabel", "Import", "Index",
 		"View", "Rule", "Define", "CompositeType"} {
-		if strings.HasPrefix(name, p) {
+		if strings.HasPrefix(n.typ, p) {
 			return sqlMut(kw + ": changes the schema")
 		}
 	}
 	return sqlUnk(kw + ": statement not recognised as read-only")
 }
 
-// sqlNodeName returns the type of the node a Node wraps: "CreateStmt".
-func sqlNodeName(n *pg.Node) string {
-	m := n.ProtoReflect()
-	od := m.Descriptor().Oneofs().ByName("node")
-	if od == nil {
-		return ""
-	}
-	fd := m.WhichOneof(od)
-	if fd == nil || fd.Message() == nil {
-		return ""
-	}
-	return string(fd.Message().Name())
-}
-
 // sqlQuery walks a query that must only read.
-func sqlQuery(n *pg.Node, kw, ok string) sqlVerdict {
+func sqlQuery(n pgNode, kw, ok string) sqlVerdict {
 	w := sqlWalk{kw: kw}
-	w.walk(n.ProtoReflect())
+	w.node(n)
 	if w.bad.why != "" {
 		return w.bad
 	}
@@ -172,37 +227,34 @@ func sqlQuery(n *pg.Node, kw, ok string) sqlVerdict {
 
 // sqlExplain: EXPLAIN only plans its statement; with ANALYZE it also runs
 // it, which is then as safe as the statement itself.
-func sqlExplain(e *pg.ExplainStmt) sqlVerdict {
+func sqlExplain(e pgNode) sqlVerdict {
 	analyze := false
-	for _, o := range e.Options {
-		d := o.GetDefElem()
-		if d == nil {
+	for _, o := range e.list("options") {
+		d, ok := pgWrapped(o)
+		if !ok || d.typ != "DefElem" {
 			return sqlUnk("EXPLAIN: option not understood")
 		}
-		switch d.Defname {
+		switch d.str("defname") {
 		case "analyze":
-			analyze = sqlBoolOption(d.Arg)
+			analyze = sqlBoolOption(d.f["arg"])
 		case "verbose", "costs", "settings", "buffers", "wal", "timing", "summary", "format",
 			"generic_plan", "serialize", "memory":
 		default:
-			return sqlUnk("EXPLAIN (" + d.Defname + "): option not recognised")
+			return sqlUnk("EXPLAIN (" + d.str("defname") + "): option not recognised")
 		}
 	}
-	inner := e.Query
-	kw := "EXPLAIN"
+	inner := e.node("query")
 	if analyze {
-		kw = "EXPLAIN ANALYZE"
 		v := sqlStatement(inner, sqlStmtWord(inner))
-		v.why = kw + " " + v.why
+		v.why = "EXPLAIN ANALYZE " + v.why
 		return v
 	}
-	switch {
-	case inner.GetSelectStmt() != nil, inner.GetInsertStmt() != nil, inner.GetUpdateStmt() != nil,
-		inner.GetDeleteStmt() != nil, inner.GetMergeStmt() != nil:
+	switch inner.typ {
+	case "SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt":
 		// Planning evaluates immutable and stable functions over
 		// constants, so the functions still have to be known ones.
-		w := sqlWalk{kw: kw, planOnly: true}
-		w.walk(inner.ProtoReflect())
+		w := sqlWalk{kw: "EXPLAIN", planOnly: true}
+		w.node(inner)
 		if w.bad.why != "" {
 			return w.bad
 		}
@@ -212,51 +264,46 @@ func sqlExplain(e *pg.ExplainStmt) sqlVerdict {
 }
 
 // sqlStmtWord names a statement node for reasons when no text is at hand.
-func sqlStmtWord(n *pg.Node) string {
-	switch {
-	case n.GetSelectStmt() != nil:
-		return "SELECT"
-	case n.GetInsertStmt() != nil:
-		return "INSERT"
-	case n.GetUpdateStmt() != nil:
-		return "UPDATE"
-	case n.GetDeleteStmt() != nil:
-		return "DELETE"
-	case n.GetMergeStmt() != nil:
-		return "MERGE"
-	}
-	return strings.ToUpper(strings.TrimSuffix(sqlNodeName(n), "Stmt"))
+func sqlStmtWord(n pgNode) string {
+	return strings.ToUpper(strings.TrimSuffix(n.typ, "Stmt"))
 }
 
-// sqlBoolOption reads an EXPLAIN option's value: absent means true.
-func sqlBoolOption(arg *pg.Node) bool {
+// sqlBoolOption reads an EXPLAIN option's or a mode's value: absent means
+// true; anything not clearly false may mean true.
+func sqlBoolOption(arg any) bool {
 	if arg == nil {
 		return true
 	}
+	n, _ := pgWrapped(arg)
 	s := ""
-	switch {
-	case arg.GetString_() != nil:
-		s = arg.GetString_().Sval
-	case arg.GetBoolean() != nil:
-		return arg.GetBoolean().Boolval
-	case arg.GetInteger() != nil:
-		return arg.GetInteger().Ival != 0
-	case arg.GetAConst() != nil:
-		c := arg.GetAConst()
+	switch n.typ {
+	case "String":
+		s = n.str("sval")
+	case "Boolean":
+		return n.flag("boolval")
+	case "Integer":
+		v, _ := n.f["ival"].(float64)
+		return v != 0
+	case "A_Const":
 		switch {
-		case c.GetBoolval() != nil:
-			return c.GetBoolval().Boolval
-		case c.GetIval() != nil:
-			return c.GetIval().Ival != 0
-		case c.GetSval() != nil:
-			s = c.GetSval().Sval
+		case n.f["boolval"] != nil:
+			b, _ := n.f["boolval"].(map[string]any)
+			v, _ := b["boolval"].(bool)
+			return v
+		case n.f["ival"] != nil:
+			i, _ := n.f["ival"].(map[string]any)
+			v, _ := i["ival"].(float64)
+			return v != 0
+		case n.f["sval"] != nil:
+			sv, _ := n.f["sval"].(map[string]any)
+			s, _ = sv["sval"].(string)
 		}
 	}
 	switch strings.ToLower(s) {
 	case "false", "off", "no", "0", "f", "n", "of":
 		return false
 	}
-	return true // anything else may mean true: assume the statement runs
+	return true
 }
 
 // sqlBoundingSettings are the settings a read-only script may SET: they
@@ -271,21 +318,21 @@ var sqlBoundingSettings = setOf("statement_timeout", "lock_timeout", "idle_in_tr
 
 // sqlSet allows SET of a bounding setting and of read-only transaction
 // modes; anything else changes how later statements run.
-func sqlSet(s *pg.VariableSetStmt, kw string) sqlVerdict {
-	name := strings.ToLower(s.Name)
-	switch s.Kind {
-	case pg.VariableSetKind_VAR_SET_VALUE, pg.VariableSetKind_VAR_SET_DEFAULT, pg.VariableSetKind_VAR_SET_CURRENT,
-		pg.VariableSetKind_VAR_RESET:
+func sqlSet(s pgNode, kw string) sqlVerdict {
+	name := strings.ToLower(s.str("name"))
+	args := s.list("args")
+	switch s.str("kind") {
+	case "VAR_SET_VALUE", "VAR_SET_DEFAULT", "VAR_SET_CURRENT", "VAR_RESET":
 		if sqlBoundingSettings[name] {
 			return sqlRO(kw + " " + name + ": bounds the session")
 		}
 		if (name == "default_transaction_read_only" || name == "transaction_read_only") &&
-			s.Kind == pg.VariableSetKind_VAR_SET_VALUE && len(s.Args) == 1 && sqlBoolOption(s.Args[0]) {
+			s.str("kind") == "VAR_SET_VALUE" && len(args) == 1 && sqlBoolOption(args[0]) {
 			return sqlRO(kw + " " + name + ": makes the session read-only")
 		}
-	case pg.VariableSetKind_VAR_SET_MULTI:
+	case "VAR_SET_MULTI":
 		if name == "transaction" || name == "session characteristics" {
-			if v, ok := sqlTransactionModes(s.Args, kw); !ok {
+			if v, ok := sqlTransactionModes(args, kw); !ok {
 				return v
 			}
 			return sqlRO(kw + " TRANSACTION: sets the transaction's mode")
@@ -299,20 +346,20 @@ func sqlSet(s *pg.VariableSetStmt, kw string) sqlVerdict {
 
 // sqlTransactionModes accepts isolation levels, DEFERRABLE and READ ONLY;
 // READ WRITE would undo a read-only default.
-func sqlTransactionModes(opts []*pg.Node, kw string) (sqlVerdict, bool) {
+func sqlTransactionModes(opts []any, kw string) (sqlVerdict, bool) {
 	for _, o := range opts {
-		d := o.GetDefElem()
-		if d == nil {
+		d, ok := pgWrapped(o)
+		if !ok || d.typ != "DefElem" {
 			return sqlUnk(kw + ": transaction mode not understood"), false
 		}
-		switch d.Defname {
+		switch d.str("defname") {
 		case "transaction_isolation", "transaction_deferrable":
 		case "transaction_read_only":
-			if !sqlBoolOption(d.Arg) {
+			if !sqlBoolOption(d.f["arg"]) {
 				return sqlUnk(kw + " READ WRITE: allows writes"), false
 			}
 		default:
-			return sqlUnk(kw + ": transaction mode " + d.Defname + " not recognised"), false
+			return sqlUnk(kw + ": transaction mode " + d.str("defname") + " not recognised"), false
 		}
 	}
 	return sqlVerdict{}, true
@@ -321,22 +368,21 @@ func sqlTransactionModes(opts []*pg.Node, kw string) (sqlVerdict, bool) {
 // sqlTransaction allows a session to open and end its own transaction;
 // PREPARE TRANSACTION and COMMIT/ROLLBACK PREPARED act on two-phase
 // transactions that outlive the session or belong to another one.
-func sqlTransaction(t *pg.TransactionStmt, kw string) sqlVerdict {
-	switch t.Kind {
-	case pg.TransactionStmtKind_TRANS_STMT_BEGIN, pg.TransactionStmtKind_TRANS_STMT_START:
-		if v, ok := sqlTransactionModes(t.Options, kw); !ok {
+func sqlTransaction(t pgNode, kw string) sqlVerdict {
+	switch t.str("kind") {
+	case "TRANS_STMT_BEGIN", "TRANS_STMT_START":
+		if v, ok := sqlTransactionModes(t.list("options"), kw); !ok {
 			return v
 		}
 		return sqlRO(kw + ": starts this session's transaction")
-	case pg.TransactionStmtKind_TRANS_STMT_COMMIT, pg.TransactionStmtKind_TRANS_STMT_ROLLBACK,
-		pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT, pg.TransactionStmtKind_TRANS_STMT_RELEASE,
-		pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+	case "TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK", "TRANS_STMT_SAVEPOINT", "TRANS_STMT_RELEASE",
+		"TRANS_STMT_ROLLBACK_TO":
 		return sqlRO(kw + ": ends or marks this session's transaction")
-	case pg.TransactionStmtKind_TRANS_STMT_PREPARE:
+	case "TRANS_STMT_PREPARE":
 		return sqlMut("PREPARE TRANSACTION: keeps a transaction and its locks after the session ends")
-	case pg.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED:
+	case "TRANS_STMT_COMMIT_PREPARED":
 		return sqlMut("COMMIT PREPARED: commits a prepared transaction, another session's work")
-	case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+	case "TRANS_STMT_ROLLBACK_PREPARED":
 		return sqlMut("ROLLBACK PREPARED: discards a prepared transaction, another session's work")
 	}
 	return sqlUnk(kw + ": transaction command not recognised")
@@ -345,21 +391,21 @@ func sqlTransaction(t *pg.TransactionStmt, kw string) sqlVerdict {
 // sqlCopy classifies COPY (and psql's \copy): TO STDOUT of a read-only
 // query or a table reads; FROM loads data; TO a file writes it; TO
 // PROGRAM runs a command.
-func sqlCopy(c *pg.CopyStmt, who, where string) sqlVerdict {
+func sqlCopy(c pgNode, who, where string) sqlVerdict {
 	switch {
-	case c.IsProgram:
+	case c.flag("is_program"):
 		return sqlUnk(who + " PROGRAM: runs a command " + where)
-	case c.IsFrom:
+	case c.flag("is_from"):
 		return sqlMut(who + " FROM: loads data into a table")
-	case c.Filename != "":
+	case c.str("filename") != "":
 		return sqlMut(who + " TO: writes a file " + where)
 	}
 	w := sqlWalk{kw: who}
-	if c.Query != nil {
-		w.walk(c.Query.ProtoReflect())
+	if q, ok := pgWrapped(c.f["query"]); ok {
+		w.node(q)
 	}
-	if c.Relation != nil {
-		w.walk(c.Relation.ProtoReflect())
+	if rel, ok := c.f["relation"].(map[string]any); ok {
+		w.node(pgNode{typ: "RangeVar", f: rel})
 	}
 	if w.bad.why != "" {
 		return w.bad
@@ -379,7 +425,7 @@ type sqlWalk struct {
 // sqlReadNodes are the parse-tree nodes of queries that read: their
 // presence changes nothing (functions, relations, operators and casts are
 // checked on their own).
-var sqlReadNodes = setOf("Node", "List", "String", "Integer", "Float", "Boolean", "BitString", "A_Const",
+var sqlReadNodes = setOf("List", "String", "Integer", "Float", "Boolean", "BitString", "A_Const",
 	"SelectStmt", "ResTarget", "ColumnRef", "A_Star", "A_Expr", "BoolExpr", "NullTest", "BooleanTest",
 	"TypeCast", "TypeName", "SubLink", "CaseExpr", "CaseWhen", "CoalesceExpr", "MinMaxExpr", "RowExpr",
 	"A_ArrayExpr", "A_Indirection", "A_Indices", "ParamRef", "SortBy", "WindowDef", "RangeVar",
@@ -389,8 +435,7 @@ var sqlReadNodes = setOf("Node", "List", "String", "Integer", "Float", "Boolean"
 
 // sqlPlanNodes are the nodes of the writing statements EXPLAIN plans.
 var sqlPlanNodes = setOf("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "OnConflictClause",
-	"InferClause", "IndexElem", "MultiAssignRef", "SetToDefault", "MergeWhenClause", "ReturningClause",
-	"ReturningOption")
+	"InferClause", "IndexElem", "MultiAssignRef", "SetToDefault", "MergeWhenClause")
 
 // sqlWriteNodes are nodes that write wherever they appear (a WITH part
 // that deletes), with what they do.
@@ -402,70 +447,105 @@ var sqlWriteNodes = map[string]string{
 	"IntoClause": "SELECT INTO: creates a table",
 }
 
+// sqlTypedFields are the fields whose message type is fixed (no node
+// wrapper in the JSON), with that type: every field of a node the walk
+// reads that is not a wrapped node, listed from pg_query.proto.
+var sqlTypedFields = map[string]string{
+	"alias": "Alias", "boolval": "Boolean", "bsval": "BitString", "collClause": "CollateClause",
+	"cycle_clause": "CTECycleClause", "fval": "Float", "identitySequence": "RangeVar", "infer": "InferClause",
+	"intoClause": "IntoClause", "ival": "Integer", "join_using_alias": "Alias", "larg": "SelectStmt",
+	"onConflictClause": "OnConflictClause", "over": "WindowDef", "rarg": "SelectStmt", "rel": "RangeVar",
+	"relation": "RangeVar", "search_clause": "CTESearchClause", "sval": "String", "typeName": "TypeName",
+	"withClause": "WithClause",
+}
+
 func (w *sqlWalk) fail(v sqlVerdict) {
 	if w.bad.why == "" {
 		w.bad = v
 	}
 }
 
-func (w *sqlWalk) walk(m protoreflect.Message) {
-	if w.bad.why != "" || !m.IsValid() {
+// value walks a field's value: a wrapped node, a list, a typed message
+// or a scalar.
+func (w *sqlWalk) value(field string, v any) {
+	if w.bad.why != "" {
 		return
 	}
-	name := string(m.Descriptor().Name())
-	switch {
-	case sqlReadNodes[name], w.planOnly && sqlPlanNodes[name]:
-	case sqlWriteNodes[name] != "":
-		w.fail(sqlMut(sqlWriteNodes[name]))
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			w.value(field, e)
+		}
+	case map[string]any:
+		if len(v) == 0 {
+			return // a NULL node: nothing there
+		}
+		if n, ok := pgWrapped(v); ok {
+			w.node(n)
+			return
+		}
+		typ, ok := sqlTypedFields[field]
+		if !ok {
+			w.fail(sqlUnk(w.kw + ": uses " + field + ", which is not read here"))
+			return
+		}
+		w.node(pgNode{typ: typ, f: v})
+	}
+}
+
+// node checks one node and walks its fields.
+func (w *sqlWalk) node(n pgNode) {
+	if w.bad.why != "" {
 		return
-	case name == "LockingClause":
+	}
+	switch {
+	case sqlReadNodes[n.typ], w.planOnly && sqlPlanNodes[n.typ]:
+	case sqlWriteNodes[n.typ] != "":
+		w.fail(sqlMut(sqlWriteNodes[n.typ]))
+		return
+	case n.typ == "LockingClause":
 		w.fail(sqlMut(w.kw + " … FOR UPDATE/SHARE: locks rows"))
 		return
 	default:
-		w.fail(sqlUnk(w.kw + ": uses " + name + ", which is not read here"))
+		w.fail(sqlUnk(w.kw + ": uses " + n.typ + ", which is not read here"))
 		return
 	}
-	switch name {
+	switch n.typ {
 	case "FuncCall":
-		if v, ok := sqlFunction(m.Interface().(*pg.FuncCall)); !ok {
+		if v, ok := sqlFunction(n); !ok {
 			w.fail(v)
 			return
 		}
 	case "RangeVar":
-		if rel := m.Interface().(*pg.RangeVar).Relname; sqlSecretRelations[rel] {
+		if rel := n.str("relname"); sqlSecretRelations[rel] {
 			w.fail(sqlUnk(w.kw + " " + rel + ": reads password hashes or credentials"))
 			return
 		}
 	case "A_Expr":
-		if op := m.Interface().(*pg.A_Expr).Name; len(op) > 1 && sqlNameString(op[0]) != "pg_catalog" {
+		if op := n.list("name"); len(op) > 1 && sqlNameString(op[0]) != "pg_catalog" {
 			w.fail(sqlUnk(w.kw + ": calls an operator of schema " + sqlNameString(op[0])))
 			return
 		}
 	case "TypeName":
-		if names := m.Interface().(*pg.TypeName).Names; len(names) > 1 && sqlNameString(names[0]) != "pg_catalog" {
+		if names := n.list("names"); len(names) > 1 && sqlNameString(names[0]) != "pg_catalog" {
 			w.fail(sqlUnk(w.kw + ": casts to a type of schema " + sqlNameString(names[0])))
 			return
 		}
+	case "String":
+		return // its sval is text, not a String message
 	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Message() == nil || fd.IsMap() {
-			return true
+	for k, v := range n.f {
+		w.value(k, v)
+		if w.bad.why != "" {
+			return
 		}
-		if fd.IsList() {
-			l := v.List()
-			for i := 0; i < l.Len() && w.bad.why == ""; i++ {
-				w.walk(l.Get(i).Message())
-			}
-		} else {
-			w.walk(v.Message())
-		}
-		return w.bad.why == ""
-	})
+	}
 }
 
-func sqlNameString(n *pg.Node) string {
-	if s := n.GetString_(); s != nil {
-		return s.Sval
+// sqlNameString returns the text of a String node of a name list.
+func sqlNameString(v any) string {
+	if n, ok := pgWrapped(v); ok && n.typ == "String" {
+		return n.str("sval")
 	}
 	return "?"
 }
@@ -495,10 +575,13 @@ func sqlSecretSetting(name string) string {
 // sqlFunction checks a function call against the allowlists. Names are
 // as PostgreSQL resolves them: unquoted names folded to lower case,
 // quoted ones kept, a schema only pg_catalog.
-func sqlFunction(f *pg.FuncCall) (sqlVerdict, bool) {
-	parts := make([]string, len(f.Funcname))
-	for i, n := range f.Funcname {
-		parts[i] = sqlNameString(n)
+func sqlFunction(f pgNode) (sqlVerdict, bool) {
+	var parts []string
+	for _, n := range f.list("funcname") {
+		parts = append(parts, sqlNameString(n))
+	}
+	if len(parts) == 0 {
+		return sqlUnk("a function call not understood"), false
 	}
 	full := strings.Join(parts, ".")
 	name := parts[len(parts)-1]
@@ -509,15 +592,18 @@ func sqlFunction(f *pg.FuncCall) (sqlVerdict, bool) {
 		return sqlMut(name + "(): " + why), false
 	}
 	if name == "current_setting" {
-		if len(f.Args) == 0 {
+		args := f.list("args")
+		if len(args) == 0 {
 			return sqlUnk("current_setting(): setting not understood"), false
 		}
-		c := f.Args[0].GetAConst()
-		if c == nil || c.GetSval() == nil {
+		c, _ := pgWrapped(args[0])
+		sv, ok := c.f["sval"].(map[string]any)
+		setting, _ := sv["sval"].(string)
+		if c.typ != "A_Const" || !ok {
 			return sqlUnk("current_setting(): the setting's name is only known at run time"), false
 		}
-		if why := sqlSecretSetting(c.GetSval().Sval); why != "" {
-			return sqlUnk("current_setting(" + c.GetSval().Sval + "): " + why), false
+		if why := sqlSecretSetting(setting); why != "" {
+			return sqlUnk("current_setting(" + setting + "): " + why), false
 		}
 		return sqlVerdict{}, true
 	}

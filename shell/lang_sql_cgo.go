@@ -2,8 +2,8 @@
 
 package shell
 
-import pg "github.com/pganalyze/pg_query_go/v6"
+import "github.com/pganalyze/pg_query_go/v6/parser"
 
-// pgParse parses SQL with PostgreSQL's own parser (libpg_query, linked in
-// through cgo).
-func pgParse(sql string) (*pg.ParseResult, error) { return pg.Parse(sql) }
+// pgParseJSON parses SQL with PostgreSQL's own parser (libpg_query, linked
+// in through cgo) and returns its parse tree as JSON.
+func pgParseJSON(sql string) (string, error) { return parser.ParseToJSON(sql) }

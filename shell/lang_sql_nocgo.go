@@ -2,14 +2,11 @@
 
 package shell
 
-import (
-	"errors"
+import "errors"
 
-	pg "github.com/pganalyze/pg_query_go/v6"
-)
-
-// pgParse fails in a build without cgo, which has no PostgreSQL parser:
-// every SQL statement is then unknown, never read-only by guesswork.
-func pgParse(string) (*pg.ParseResult, error) {
-	return nil, errors.New("this quench was built without cgo, so without PostgreSQL's parser")
+// pgParseJSON fails in a build without cgo, which has no PostgreSQL
+// parser: every SQL statement is then unknown, never read-only by
+// guesswork.
+func pgParseJSON(string) (string, error) {
+	return "", errors.New("this quench was built without cgo, so without PostgreSQL's parser")
 }
