@@ -82,6 +82,7 @@ remediation is guided and confirmed, and everything is audited.`,
 		newBreakGlassCommand(),
 		newAuditCommand(),
 		newInitCommand(),
+		newOnCallCommand(),
 	)
 	return root
 }
