@@ -50,8 +50,9 @@ type Notification struct {
 	DueAt      time.Time          `json:"due_at"`
 	Attempts   int                `json:"attempts"`
 	Error      string             `json:"error,omitempty"`
-	// ProviderID is what the channel answered (Slack's message ts, Twilio's
-	// SID): Slack updates the same message on ack and resolve.
+	// ProviderID is what the channel answered (Slack's channel and message
+	// ts, Twilio's SID). An ack or resolve follow-up starts with the page's,
+	// so Slack updates that message in place.
 	ProviderID string     `json:"provider_id,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	SentAt     *time.Time `json:"sent_at,omitempty"`
@@ -69,12 +70,6 @@ type Message struct {
 	AckURL      string        `json:"ack_url,omitempty"` // signed one-time links
 	ResolveURL  string        `json:"resolve_url,omitempty"`
 	IncidentURL string        `json:"incident_url,omitempty"`
-	// Previous is the ProviderID of the page this message follows up
-	// (Slack updates that message in place).
-	Previous string `json:"-"`
-	// Count and Critical describe a storm summary.
-	Count    int `json:"count,omitempty"`
-	Critical int `json:"critical,omitempty"`
 }
 
 // SendResult is what a channel reports for a delivered message.
@@ -123,13 +118,76 @@ type PageResult struct {
 // EscalationState is where an incident's escalation stands.
 type EscalationState struct {
 	IncidentID int64     `json:"incident_id"`
-	Step       int       `json:"step"` // 1-based, the step paged last
-	Round      int       `json:"round"`
+	Step       int       `json:"step"`  // 1-based, the step paged last; 0 before the first
+	Round      int       `json:"round"` // 0 for the first pass through the steps
 	Steps      []string  `json:"steps"` // the roles, in order
 	NextAt     time.Time `json:"next_at,omitzero"`
 	Stopped    bool      `json:"stopped"`
 	AckedBy    []string  `json:"acked_by,omitempty"`
 	Paged      []string  `json:"paged,omitempty"` // people paged in the current step
+}
+
+// Timeline event kinds written by paging.
+const (
+	EventPaged              = "paged"               // an escalation step paged its role
+	EventNotificationSent   = "notification_sent"   // a channel took a notification
+	EventNotificationFailed = "notification_failed" // a notification was given up on
+	EventEscalated          = "escalated"           // a person escalated by hand
+	EventPageAcknowledged   = "page_acknowledged"   // one person of a multi-ack step acknowledged
+)
+
+// EscalationChange is one incident's escalation moving on, written in one
+// transaction with the notifications it sends and what it records.
+type EscalationChange struct {
+	State         *EscalationState // upserted when set
+	Notifications []Notification   // inserted unless a row has the same key
+	// CancelPending, when not 0, cancels that incident's pending pages and
+	// notices.
+	CancelPending int64
+	Events        []TimelineEvent
+	Audit         []AuditEntry
+}
+
+// NotificationOutcome is what became of one attempt to send.
+type NotificationOutcome struct {
+	Key        string
+	Status     NotificationStatus // sent, failed, summarised, or pending again (a retry)
+	Attempts   int
+	Error      string
+	ProviderID string
+	DueAt      time.Time // the retry's due time when Status is pending
+	At         time.Time
+	Event      *TimelineEvent // recorded with it, when set
+	Audit      *AuditEntry
+}
+
+// OpenEscalation is an open incident with its escalation state (nil when
+// escalation never started).
+type OpenEscalation struct {
+	Incident *Incident
+	State    *EscalationState
+}
+
+// EscalationStore is the engine's durable state: the outbox, escalation
+// states and used one-time links.
+type EscalationStore interface {
+	NotificationService
+	// ApplyEscalations writes the changes in one transaction and returns
+	// the notifications it inserted (rows whose key existed are left out).
+	ApplyEscalations(ctx context.Context, changes []EscalationChange) ([]Notification, error)
+	// FinishNotifications records send outcomes in one transaction.
+	FinishNotifications(ctx context.Context, outcomes []NotificationOutcome) error
+	// PendingNotifications returns every pending notification, due first.
+	PendingNotifications(ctx context.Context) ([]*Notification, error)
+	// OpenEscalations returns open incidents whose escalation has not stopped.
+	OpenEscalations(ctx context.Context) ([]OpenEscalation, error)
+	// FindEscalation returns an incident's escalation state, or ENOTFOUND.
+	FindEscalation(ctx context.Context, incidentID int64) (*EscalationState, error)
+	// UseLink records a one-time link as followed: ECONFLICT when it was.
+	UseLink(ctx context.Context, nonce string, incidentID int64, person, action string) error
+	// LinkKey returns the key that signs one-time links, made on first use
+	// and shared by every server of the database.
+	LinkKey(ctx context.Context) ([]byte, error)
 }
 
 // PagingService is the escalation engine's face to the API and the CLI.
@@ -146,4 +204,15 @@ type PagingService interface {
 	// Acknowledge acknowledges an incident as a person: it stops the
 	// escalation, or, in a multi-ack step, counts the person.
 	Acknowledge(ctx context.Context, incidentID int64, person string) (*EscalationState, error)
+}
+
+// PagingMetrics receives paging's measurements (the HTTP layer exports
+// them on /metrics).
+type PagingMetrics interface {
+	// NotificationDone counts one attempt by channel and outcome: sent,
+	// retry or failed.
+	NotificationDone(channel ContactKind, outcome string)
+	// StepLateness observes how late an escalation step's notification was
+	// handed to its channel, after its due time.
+	StepLateness(d time.Duration)
 }

@@ -23,7 +23,7 @@ import (
 func Title(m *quench.Message) string {
 	switch m.Kind {
 	case quench.MessageSummary:
-		return fmt.Sprintf("[quench] %d new incidents, %d critical", m.Count, m.Critical)
+		return "[quench] " + m.Text
 	case quench.MessageTest:
 		return "[quench] test notification for " + m.Person.ID
 	case quench.MessageFailure:
