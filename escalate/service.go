@@ -1,0 +1,359 @@
+package escalate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/quench-sh/quench"
+)
+
+var _ quench.PagingService = (*Engine)(nil)
+
+// OnCall says who is on call for every role (or one) at a time, overrides
+// included. It needs no leader: any server can answer.
+func (e *Engine) OnCall(ctx context.Context, role string, at time.Time) ([]quench.OnCallEntry, error) {
+	e.init()
+	res, err := e.resolver(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	cfg := res.Config
+	var roles []string
+	if role != "" {
+		roles = []string{role}
+	} else {
+		for _, b := range cfg.Roles {
+			roles = append(roles, b.Role)
+		}
+	}
+	out := []quench.OnCallEntry{}
+	for _, r := range roles {
+		_, entry, err := res.Role(r, at)
+		if err != nil {
+			return nil, err
+		}
+		for _, pr := range e.Roles {
+			if pr.ID == r {
+				entry.RoleName = pr.Name
+			}
+		}
+		out = append(out, entry)
+	}
+	return out, nil
+}
+
+// resolver returns a resolver with the overrides that matter from at on.
+func (e *Engine) resolver(ctx context.Context, at time.Time) (*Resolver, error) {
+	res := &Resolver{Config: e.Config.Load()}
+	if e.Overrides != nil {
+		ovs, err := e.Overrides.FindOverrides(ctx, "", at, at.Add(61*24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		res.Overrides = ovs
+	}
+	return res, nil
+}
+
+// Shifts returns the shifts of a schedule or a person over [from, to), for
+// the iCalendar feeds.
+func (e *Engine) Shifts(ctx context.Context, schedule, person string, from, to time.Time) ([]quench.Shift, error) {
+	e.init()
+	res := &Resolver{Config: e.Config.Load()}
+	if e.Overrides != nil {
+		ovs, err := e.Overrides.FindOverrides(ctx, "", from, to)
+		if err != nil {
+			return nil, err
+		}
+		res.Overrides = ovs
+	}
+	if person != "" {
+		return res.PersonShifts(person, from, to)
+	}
+	return res.ScheduleShifts(schedule, from, to)
+}
+
+// Escalate pages the next step of an incident now, or step (1-based) when
+// step > 0. An acknowledged incident is paged once and not escalated on.
+func (e *Engine) Escalate(ctx context.Context, incidentID int64, step int, actor string) (*quench.EscalationState, error) {
+	var out *quench.EscalationState
+	err := e.do(ctx, func(ctx context.Context) error {
+		in, err := e.Incidents.FindIncident(ctx, incidentID)
+		if err != nil {
+			return err
+		}
+		if in.Status == quench.StatusResolved {
+			return quench.Errorf(quench.ECONFLICT, "incident %d is resolved: there is nobody left to escalate to", incidentID)
+		}
+		tr := e.tracked[incidentID]
+		if tr == nil {
+			tr = &tracked{incident: in, runbook: e.runbookTitle(ctx, in.RunbookID)}
+			if st, err := e.Store.FindEscalation(ctx, incidentID); err == nil {
+				tr.state = *st
+			} else if quench.ErrorCode(err) == quench.ENOTFOUND {
+				tr.state = e.newState(ctx, in)
+			} else {
+				return err
+			}
+		}
+		tr.incident = in
+		n := len(tr.state.Steps)
+		if n == 0 {
+			return quench.Errorf(quench.ECONFLICT, "incident %d has no escalation roles", incidentID)
+		}
+		if step < 0 || step > n {
+			return quench.Errorf(quench.EINVALID, "step %d: incident %d has steps 1 to %d (%v)", step, incidentID, n, tr.state.Steps)
+		}
+		if step == 0 {
+			step = tr.state.Step + 1
+			if step > n {
+				step = n // the last step again: there is no further one
+			}
+		}
+		from := tr.state.Step
+		tr.state.Step = step - 1
+		tr.state.Stopped = false
+		now := e.Now()
+		tr.state.NextAt = now
+		e.tracked[incidentID] = tr
+		cfg := e.Config.Load()
+		res, err := e.resolver(ctx, now)
+		if err != nil {
+			return err
+		}
+		st, ch := e.nextStep(cfg, res, tr, now)
+		if in.Status != quench.StatusTriggered {
+			st.NextAt = time.Time{}
+			st.Stopped = true
+		}
+		ch.State = &st
+		ch.Events = append([]quench.TimelineEvent{{IncidentID: incidentID, At: now, Kind: quench.EventEscalated, Actor: actor,
+			Text: fmt.Sprintf("%s escalated from step %d to step %d (%s)", actor, from, step, tr.state.Steps[step-1])}}, ch.Events...)
+		ch.Audit = append(ch.Audit, quench.AuditEntry{At: now, Actor: actor, Action: "paging.escalate", Subject: incidentSubject(incidentID),
+			Data: mustJSON(map[string]any{"from": from, "to": step})})
+		inserted, err := e.Store.ApplyEscalations(ctx, []quench.EscalationChange{ch})
+		if err != nil {
+			return err
+		}
+		tr.state = st
+		if st.Stopped {
+			delete(e.tracked, incidentID)
+		} else {
+			e.schedule(tr)
+		}
+		for _, n := range inserted {
+			e.queue(n)
+		}
+		out = &st
+		return nil
+	})
+	return out, err
+}
+
+// Page sends a manual message to a role's people (on call now) or to one
+// person, at high urgency on every contact method of their high-urgency
+// rules at once, optionally about an incident.
+func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string, incidentID int64, actor string) (*quench.PageResult, error) {
+	if (target.Role == "") == (target.Person == "") {
+		return nil, quench.Errorf(quench.EINVALID, "page a role or a person")
+	}
+	if text == "" {
+		return nil, quench.Errorf(quench.EINVALID, "a message is required")
+	}
+	if len(text) > 1000 {
+		return nil, quench.Errorf(quench.EINVALID, "the message is %d bytes; 1000 at most", len(text))
+	}
+	out := &quench.PageResult{People: []string{}, Notifications: []*quench.Notification{}}
+	err := e.do(ctx, func(ctx context.Context) error {
+		now := e.Now()
+		cfg := e.Config.Load()
+		people := []string{target.Person}
+		if target.Role != "" {
+			res, err := e.resolver(ctx, now)
+			if err != nil {
+				return err
+			}
+			if people, _, err = res.Role(target.Role, now); err != nil {
+				return err
+			}
+			if len(people) == 0 {
+				return quench.Errorf(quench.ECONFLICT, "nobody is on call for %s now", target.Role)
+			}
+		}
+		if incidentID != 0 {
+			if _, err := e.Incidents.FindIncident(ctx, incidentID); err != nil {
+				return err
+			}
+		}
+		id := randomID()
+		var rows []quench.Notification
+		for _, who := range people {
+			p, ok := cfg.FindPerson(who)
+			if !ok {
+				return quench.Errorf(quench.ENOTFOUND, "person %q is not in the on-call file", who)
+			}
+			for _, n := range personNotifications(p, "m"+id+"-"+who, quench.Notification{IncidentID: incidentID, Role: target.Role,
+				Kind: quench.MessageManual, Urgency: quench.UrgencyHigh, Text: actor + ": " + text}, now, true) {
+				n.DueAt = now // a manual page goes out on every rule at once
+				rows = append(rows, n)
+			}
+			out.People = append(out.People, who)
+		}
+		ch := quench.EscalationChange{Notifications: rows, Audit: []quench.AuditEntry{{At: now, Actor: actor, Action: "paging.page",
+			Subject: pageSubject(target), Data: mustJSON(map[string]any{"people": people, "text": text, "incident": incidentID})}}}
+		if incidentID != 0 {
+			ch.Events = []quench.TimelineEvent{{IncidentID: incidentID, At: now, Kind: quench.EventPaged, Actor: actor,
+				Text: fmt.Sprintf("%s paged %s: %s", actor, pageSubject(target), text)}}
+		}
+		inserted, err := e.Store.ApplyEscalations(ctx, []quench.EscalationChange{ch})
+		if err != nil {
+			return err
+		}
+		for i := range inserted {
+			e.queue(inserted[i])
+			out.Notifications = append(out.Notifications, &inserted[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func pageSubject(t quench.PageTarget) string {
+	if t.Role != "" {
+		return "role/" + t.Role
+	}
+	return "person/" + t.Person
+}
+
+func randomID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NotifyTest sends a test message on every contact method of a person and
+// waits for each result (no retries: the answer is what a person needs).
+func (e *Engine) NotifyTest(ctx context.Context, person, actor string) ([]*quench.Notification, error) {
+	var jobs []*job
+	err := e.do(ctx, func(ctx context.Context) error {
+		p, ok := e.Config.Load().FindPerson(person)
+		if !ok {
+			return quench.Errorf(quench.ENOTFOUND, "person %q is not in the on-call file", person)
+		}
+		now := e.Now()
+		id := randomID()
+		var rows []quench.Notification
+		for _, c := range p.Contacts {
+			rows = append(rows, quench.Notification{Key: "t" + id + "-" + p.ID + "-" + c.Name, Person: p.ID, Contact: c.Name, Channel: c.Kind,
+				Kind: quench.MessageTest, Urgency: quench.UrgencyLow, DueAt: now, Text: "test by " + actor})
+		}
+		inserted, err := e.Store.ApplyEscalations(ctx, []quench.EscalationChange{{Notifications: rows, Audit: []quench.AuditEntry{{
+			At: now, Actor: actor, Action: "paging.test", Subject: "person/" + p.ID}}}})
+		if err != nil {
+			return err
+		}
+		for _, n := range inserted {
+			j := &job{n: n, done: make(chan outcome, 1)}
+			jobs = append(jobs, j)
+			e.addInflight(1)
+			e.sending[n.Key] = true
+			e.jobs <- j
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*quench.Notification, 0, len(jobs))
+	for _, j := range jobs {
+		select {
+		case o := <-j.done:
+			n := o.n
+			n.Status, n.Error, n.ProviderID = o.Status, o.Error, o.ProviderID
+			out = append(out, &n)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return out, nil
+}
+
+// Acknowledge acknowledges an incident as a person (a one-time link, an
+// SMS reply, the API). A triggered incident is acknowledged in the store,
+// which stops escalation through its event; in a multi-ack step that is
+// already acknowledged, the person is counted.
+func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person string) (*quench.EscalationState, error) {
+	in, err := e.Incidents.FindIncident(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	switch in.Status {
+	case quench.StatusResolved:
+		return nil, quench.Errorf(quench.ECONFLICT, "incident %d is already resolved", incidentID)
+	case quench.StatusTriggered:
+		if _, err := e.Incidents.Acknowledge(ctx, incidentID, person); err != nil {
+			return nil, err
+		}
+	default:
+		err := e.do(ctx, func(ctx context.Context) error {
+			tr := e.tracked[incidentID]
+			if tr == nil || !e.waitingForMoreAcks(tr) {
+				return quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged by %s", incidentID, in.AcknowledgedBy)
+			}
+			e.countAck(ctx, tr, person, e.Now())
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	st, err := e.Store.FindEscalation(ctx, incidentID)
+	if quench.ErrorCode(err) == quench.ENOTFOUND {
+		return &quench.EscalationState{IncidentID: incidentID, Stopped: true}, nil
+	}
+	return st, err
+}
+
+// RunLeader runs the engine whenever this server holds the escalation
+// lead: it asks every interval (2s by default, so another server takes
+// over well within 10s of a leader's death) and runs the engine while it
+// holds the lead, until ctx ends.
+func (e *Engine) RunLeader(ctx context.Context, try func(ctx context.Context) (release func(), ok bool, err error), interval time.Duration) {
+	e.init()
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		release, ok, err := try(ctx)
+		switch {
+		case err != nil:
+			e.Log.Warn("escalate: leader election", "err", err)
+		case ok:
+			e.Log.Info("escalate: this server leads escalation")
+			if err := e.Run(ctx); err != nil {
+				e.Log.Error("escalate: engine stopped", "err", err)
+			}
+			release()
+			if ctx.Err() == nil {
+				e.Log.Info("escalate: gave up the lead")
+			}
+		default:
+			e.Log.Log(ctx, slog.LevelDebug, "escalate: another server leads escalation")
+		}
+		t.Reset(interval)
+	}
+}
