@@ -204,6 +204,29 @@ type PagingService interface {
 	// Acknowledge acknowledges an incident as a person: it stops the
 	// escalation, or, in a multi-ack step, counts the person.
 	Acknowledge(ctx context.Context, incidentID int64, person string) (*EscalationState, error)
+	// Shifts returns the shifts of a schedule, or of a person in every
+	// schedule when person is set, over [from, to).
+	Shifts(ctx context.Context, schedule, person string, from, to time.Time) ([]Shift, error)
+	// Reload re-reads the on-call file; on any error the one in force stays.
+	Reload(ctx context.Context) error
+	// CheckLink says what a one-time link would do: EUNAUTHORIZED when it
+	// is not valid, EFORBIDDEN when it expired.
+	CheckLink(ctx context.Context, token string) (*LinkAction, error)
+	// FollowLink does what a one-time link says, as the person it was sent
+	// to, once: ECONFLICT when it was used before.
+	FollowLink(ctx context.Context, token string) (*LinkAction, error)
+	// SMSReply handles a text from a phone number ("ACK 123", "RES 123")
+	// and returns the answer to text back.
+	SMSReply(ctx context.Context, from, body string) (string, error)
+}
+
+// LinkAction is what a one-time link does and, once followed, its result.
+type LinkAction struct {
+	Incident int64     `json:"incident"`
+	Person   string    `json:"person"`
+	Action   string    `json:"action"` // ack or resolve
+	Expires  time.Time `json:"expires"`
+	Result   string    `json:"result,omitempty"`
 }
 
 // PagingMetrics receives paging's measurements (the HTTP layer exports

@@ -53,6 +53,7 @@ type Engine struct {
 	Lead time.Duration
 
 	initOnce sync.Once
+	linkMu   sync.Mutex // loading the link key
 	cmds     chan command
 	results  chan outcome
 	jobs     chan *job
@@ -148,8 +149,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.pending = map[string]*pendingSend{}
 	e.sending = map[string]bool{}
 	e.limits = map[string]*personLimit{}
-	if e.Links != nil && len(e.Links.Key) == 0 {
-		if e.Links.Key, err = e.Store.LinkKey(ctx); err != nil {
+	if e.Links != nil {
+		if _, err := e.links(ctx); err != nil {
 			return fmt.Errorf("escalate: link key: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -170,6 +171,7 @@ func TestRoleMatrix(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, dialect string) {
 		e := newStepEnv(t, dialect).testEnv
 		reqs := matrixRequests(t)
+		maps.Copy(reqs, pagingMatrixRequests(t))
 		e.srv.Handler()
 		seen := map[string]bool{}
 		for _, rt := range e.srv.routes {
@@ -198,6 +200,8 @@ func TestRoleMatrix(t *testing.T) {
 				var got response
 				if streamingRoutes[rt.pattern] {
 					got = e.statusOnly(method, path, hdr)
+				} else if sign, ok := signedRoutes[rt.pattern]; ok {
+					got = e.doSigned(method, path, hdr, body, sign)
 				} else {
 					got = e.do(method, path, hdr, "", body)
 				}

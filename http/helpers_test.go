@@ -103,6 +103,7 @@ func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	s.Sessions = sqldb.NewSessionService(db) // the web UI is on in every test server
 	s.Runbooks = runbookPack(rbs)
 	s.Ready = db.Ping
+	withPaging(t, db, &pagingEnv{})(s)
 	if testing.Verbose() {
 		s.Logger = testLogger(t)
 	}

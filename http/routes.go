@@ -30,7 +30,7 @@ type endpoint struct {
 // /metrics needs a viewer token: Prometheus scrape configs carry one with
 // `authorization: {credentials: …}`, and incident counts are not public.
 func (s *Server) routeTable() []endpoint {
-	return []endpoint{
+	return append([]endpoint{
 		{"GET /healthz", needNone, s.handleHealthz},
 		{"GET /readyz", needNone, s.handleReadyz},
 		{"GET /metrics", quench.RoleViewer, s.handleMetrics},
@@ -66,7 +66,7 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/break-glass", quench.RoleAdmin, s.handleListGrants},
 		{"POST /api/v1/break-glass", quench.RoleAdmin, s.handleCreateGrant},
 		{"DELETE /api/v1/break-glass/{id}", quench.RoleAdmin, s.handleRevokeGrant},
-	}
+	}, s.pagingRoutes()...)
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

@@ -59,6 +59,14 @@ type Server struct {
 	ChangeControl quench.ChangeControlService
 	Runbooks      quench.RunbookService
 
+	// Paging, Overrides and Notifications serve the paging routes
+	// (paging.go); nil leaves them answering 503. SMSVerifier checks
+	// inbound SMS webhooks; nil refuses them.
+	Paging        quench.PagingService
+	Overrides     quench.OverrideService
+	Notifications quench.NotificationService
+	SMSVerifier   SMSVerifier
+
 	// Steps runs runbook steps for incidents. Nil leaves the step routes
 	// answering 503 "step runner not configured".
 	Steps quench.StepService
