@@ -103,10 +103,12 @@ type NotificationService interface {
 	FindFailedNotifications(ctx context.Context, limit int) ([]*Notification, error)
 }
 
-// PageTarget is what `quench page` aims at: a role or a person.
+// PageTarget is what `quench page` aims at: a role, a person, or a name
+// that is a role if one is bound by it and a person otherwise.
 type PageTarget struct {
 	Role   string `json:"role,omitempty"`
 	Person string `json:"person,omitempty"`
+	Name   string `json:"name,omitempty"`
 }
 
 // PageResult says who a manual page or test reached.

@@ -167,13 +167,15 @@ var start = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
 func newEnv(t *testing.T, dialect string, opts ...func(*escalate.Engine)) *env {
 	t.Helper()
 	clk := &clock{t: start}
-	db := sqldbtest.OpenConfig(t, dialect, sqldb.Config{Now: clk.Now})
+	events := inmem.NewEventService(0)
+	// The store publishes incident events after each commit, as in serve.
+	db := sqldbtest.OpenConfig(t, dialect, sqldb.Config{Now: clk.Now, Events: events})
 	cfg, err := escalate.Parse("oncall.yaml", []byte(testOnCall), escalate.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, clk: clk, db: db, inc: sqldb.NewIncidentService(db), store: sqldb.NewPagingStore(db),
-		events: inmem.NewEventService(0), ch: map[quench.ContactKind]*recorder{}, metrics: &countingMetrics{outcomes: map[string]int{}}}
+		events: events, ch: map[quench.ContactKind]*recorder{}, metrics: &countingMetrics{outcomes: map[string]int{}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	e.ctx = ctx
 	channels := map[quench.ContactKind]quench.Channel{}
@@ -231,25 +233,16 @@ func (e *env) advance(d time.Duration) {
 	}
 }
 
-// open ingests an alert and publishes the opened event, as the pipeline does.
+// open ingests an alert; the store publishes the opened event.
 func (e *env) open(key string, sev quench.Severity, runbook string) int64 {
 	e.t.Helper()
 	res, err := e.inc.IngestAlerts(e.ctx, []quench.Alert{{Source: quench.SourceGeneric, Integration: "test", DedupKey: key,
-		Action: quench.ActionTrigger, Severity: sev, Summary: "summary of " + key, RunbookID: runbook}})
+		Action: quench.ActionTrigger, Severity: sev, Summary: "summary of " + key, RunbookID: runbook}}, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	id := res[0].IncidentID
-	e.publish(quench.IncidentOpened, id, "system")
-	return id
-}
-
-func (e *env) publish(kind quench.IncidentEventKind, id int64, actor string) {
-	e.t.Helper()
-	if err := e.events.Publish(e.ctx, quench.IncidentEvent{Kind: kind, IncidentID: id, Actor: actor, At: e.clk.Now()}); err != nil {
-		e.t.Fatal(err)
-	}
 	e.settle()
+	return res[0].IncidentID
 }
 
 func (e *env) ack(id int64, who string) {
@@ -257,7 +250,7 @@ func (e *env) ack(id int64, who string) {
 	if _, err := e.inc.Acknowledge(e.ctx, id, who); err != nil {
 		e.t.Fatal(err)
 	}
-	e.publish(quench.IncidentAcknowledged, id, who)
+	e.settle()
 }
 
 func (e *env) resolve(id int64, who string) {
@@ -265,7 +258,7 @@ func (e *env) resolve(id int64, who string) {
 	if _, err := e.inc.Resolve(e.ctx, id, who); err != nil {
 		e.t.Fatal(err)
 	}
-	e.publish(quench.IncidentResolved, id, who)
+	e.settle()
 }
 
 // sent returns and forgets what every channel took, in time order.
@@ -506,7 +499,6 @@ func TestStorm(t *testing.T) {
 // store, so no page is lost.
 func TestLaggedReloads(t *testing.T) {
 	e := newEnv(t, sqldb.DialectSQLite)
-	e.events.Buffer = 1
 	e.stop()
 	// A new engine on a tiny buffer, so events are dropped.
 	events := inmem.NewEventService(1)
@@ -529,7 +521,7 @@ func TestLaggedReloads(t *testing.T) {
 	var ids []int64
 	for i := range 5 {
 		res, err := e.inc.IngestAlerts(e.ctx, []quench.Alert{{Source: quench.SourceGeneric, Integration: "t", DedupKey: fmt.Sprint(i),
-			Action: quench.ActionTrigger, Severity: quench.SeverityCritical, Summary: "x"}})
+			Action: quench.ActionTrigger, Severity: quench.SeverityCritical, Summary: "x"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -612,12 +604,12 @@ func TestManual(t *testing.T) {
 			t.Fatalf("escalate next: %+v %v", st, err)
 		}
 		e.settle()
-		e.expect("next step by hand", "page bob/hook", "page bob/phone")
+		e.expect("next step by hand", "manual bob/hook", "manual bob/phone")
 		if _, err := e.eng.Escalate(e.ctx, id, 3, "alice"); err != nil {
 			t.Fatal(err)
 		}
 		e.settle()
-		e.expect("chosen step", "notify gus/mail")
+		e.expect("chosen step", "manual gus/mail")
 		_, err = e.eng.Escalate(e.ctx, id, 9, "alice")
 		if quench.ErrorCode(err) != quench.EINVALID {
 			t.Errorf("step 9: %v", err)

@@ -22,6 +22,10 @@ type pendingSend struct {
 type job struct {
 	n    quench.Notification
 	done chan outcome // set by NotifyTest, which waits for the result
+	// moreAcks: the incident escalates under a multi-ack policy that
+	// still waits for someone, so its pages go out although it is
+	// acknowledged.
+	moreAcks bool
 }
 
 // outcome is an attempt's result on its way to the store.
@@ -92,9 +96,15 @@ func (e *Engine) dispatch(ctx context.Context, p *pendingSend, now time.Time) {
 		}
 		l.count++
 	}
+	j := &job{n: n}
+	if tr := e.tracked[n.IncidentID]; tr != nil {
+		// Under a multi-ack policy an acknowledged incident escalates on
+		// until everyone of a step has acknowledged.
+		j.moreAcks = e.policy(tr.incident).MultiAck && !tr.state.Stopped
+	}
 	e.addInflight(1)
 	e.sending[n.Key] = true
-	e.jobs <- &job{n: n}
+	e.jobs <- j
 }
 
 // sendSummary sends the one message that stands for a person's held
@@ -133,18 +143,25 @@ func (e *Engine) sendSummary(ctx context.Context, person string, now time.Time) 
 // sender takes jobs until the queue closes.
 func (e *Engine) sender(ctx context.Context) {
 	for j := range e.jobs {
-		o := e.attempt(ctx, j.n)
+		o := e.attempt(ctx, j)
 		o.done = j.done
 		e.results <- o
 	}
 }
 
 // attempt sends one notification once and classifies the result.
-func (e *Engine) attempt(ctx context.Context, n quench.Notification) outcome {
+func (e *Engine) attempt(ctx context.Context, j *job) outcome {
+	n := j.n
 	start := e.Now()
 	n.Attempts++
 	o := outcome{n: n, NotificationOutcome: quench.NotificationOutcome{Key: n.Key, Attempts: n.Attempts, At: start}}
 	m, err := e.message(ctx, &n, start)
+	if err == nil && stale(m, j.moreAcks) {
+		// Acknowledged or resolved meanwhile, perhaps through another
+		// server: a page that is no longer wanted is not sent.
+		o.Status, o.Attempts, o.Error = quench.NotificationCancelled, n.Attempts-1, "the incident is "+string(m.Incident.Status)
+		return o
+	}
 	if err == nil {
 		ch := e.Channels[n.Channel]
 		if ch == nil {
@@ -387,4 +404,19 @@ func mustJSON(v any) []byte {
 		panic(fmt.Sprintf("escalate: %v", err))
 	}
 	return b
+}
+
+// stale reports whether a page or notice is about an incident that no
+// longer needs it.
+func stale(m *quench.Message, moreAcks bool) bool {
+	if m.Incident == nil || (m.Kind != quench.MessagePage && m.Kind != quench.MessageNotify) {
+		return false
+	}
+	switch m.Incident.Status {
+	case quench.StatusResolved:
+		return true
+	case quench.StatusAcknowledged:
+		return !moreAcks
+	}
+	return false
 }

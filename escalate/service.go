@@ -125,7 +125,7 @@ func (e *Engine) Escalate(ctx context.Context, incidentID int64, step int, actor
 		if err != nil {
 			return err
 		}
-		st, ch := e.nextStep(cfg, res, tr, now)
+		st, ch := e.nextStep(cfg, res, tr, now, randomID())
 		if in.Status != quench.StatusTriggered {
 			st.NextAt = time.Time{}
 			st.Stopped = true
@@ -158,6 +158,15 @@ func (e *Engine) Escalate(ctx context.Context, incidentID int64, step int, actor
 // person, at high urgency on every contact method of their high-urgency
 // rules at once, optionally about an incident.
 func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string, incidentID int64, actor string) (*quench.PageResult, error) {
+	if target.Name != "" && target.Role == "" && target.Person == "" {
+		if _, ok := e.Config.Load().FindRole(target.Name); ok {
+			target.Role = target.Name
+		} else if _, ok := e.Config.Load().FindPerson(target.Name); ok {
+			target.Person = target.Name
+		} else {
+			return nil, quench.Errorf(quench.ENOTFOUND, "%q is neither a role nor a person in the on-call file", target.Name)
+		}
+	}
 	if (target.Role == "") == (target.Person == "") {
 		return nil, quench.Errorf(quench.EINVALID, "page a role or a person")
 	}

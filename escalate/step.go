@@ -41,7 +41,7 @@ func (e *Engine) fireSteps(ctx context.Context, trs []*tracked) {
 		changes := make([]quench.EscalationChange, 0, len(chunk))
 		next := make([]quench.EscalationState, 0, len(chunk))
 		for _, tr := range chunk {
-			st, ch := e.nextStep(cfg, res, tr, tr.state.NextAt)
+			st, ch := e.nextStep(cfg, res, tr, tr.state.NextAt, "")
 			changes = append(changes, ch)
 			next = append(next, st)
 		}
@@ -66,8 +66,11 @@ func (e *Engine) fireSteps(ctx context.Context, trs []*tracked) {
 }
 
 // nextStep works out the step after tr's current one at time at: who it
-// pages, their notifications, and the state after it.
-func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, at time.Time) (quench.EscalationState, quench.EscalationChange) {
+// pages, their notifications, and the state after it. manual is "" for
+// the engine's own steps; a person's escalation passes a fresh id, so its
+// notifications are new rows even for a step paged before, and they are
+// manual pages, sent although the incident may be acknowledged.
+func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, at time.Time, manual string) (quench.EscalationState, quench.EscalationChange) {
 	st := tr.state
 	st.Steps = slices.Clone(st.Steps)
 	pol := e.policy(tr.incident)
@@ -122,6 +125,10 @@ func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, 
 				continue
 			}
 			key := fmt.Sprintf("i%d-r%d-s%d-%s", id, st.Round, st.Step, who)
+			if manual != "" {
+				key = fmt.Sprintf("e%s-i%d-s%d-%s", manual, id, st.Step, who)
+				kind = quench.MessageManual
+			}
 			rows = append(rows, personNotifications(p, key, quench.Notification{IncidentID: id, Step: st.Step, Role: role,
 				Kind: kind, Urgency: urgency}, at, pol.PageAtNight)...)
 		}

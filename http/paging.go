@@ -57,7 +57,7 @@ func queryTime(q url.Values, name string, def time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return time.Time{}, quench.Errorf(quench.EINVALID, "%s %q: want an RFC 3339 time like 2026-03-29T09:00:00+02:00", name, truncate(v, 64))
+		return time.Time{}, quench.Errorf(quench.EINVALID, "%s %q: want an RFC 3339 time like 2026-03-29T09:00:00+02:00", name, quench.CutText(v, 64))
 	}
 	return t, nil
 }
@@ -136,8 +136,8 @@ func (s *Server) handleCreateOverride(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, quench.Errorf(quench.EINVALID, "reason is %d bytes, over the limit of %d", len(req.Reason), maxReasonBytes))
 		return
 	}
-	o, err := s.Overrides.CreateOverride(r.Context(), quench.Override{Schedule: cleanText(req.Schedule), Person: cleanText(req.Person),
-		Replaces: cleanText(req.Replaces), Start: req.Start, End: req.End, Reason: cleanText(req.Reason), Actor: actor(r.Context())})
+	o, err := s.Overrides.CreateOverride(r.Context(), quench.Override{Schedule: quench.CleanText(req.Schedule), Person: quench.CleanText(req.Person),
+		Replaces: quench.CleanText(req.Replaces), Start: req.Start, End: req.End, Reason: quench.CleanText(req.Reason), Actor: actor(r.Context())})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -151,7 +151,7 @@ func (s *Server) handleDeleteOverride(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "override id %q is not a positive number", truncate(r.PathValue("id"), 32)))
+		s.writeError(w, r, quench.Errorf(quench.EINVALID, "override id %q is not a positive number", quench.CutText(r.PathValue("id"), 32)))
 		return
 	}
 	if err := s.Overrides.DeleteOverride(r.Context(), id, actor(r.Context())); err != nil {
@@ -165,7 +165,7 @@ func (s *Server) handleDeleteOverride(w http.ResponseWriter, r *http.Request) {
 func pathIncident(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, quench.Errorf(quench.EINVALID, "incident id %q is not a positive number", truncate(r.PathValue("id"), 32))
+		return 0, quench.Errorf(quench.EINVALID, "incident id %q is not a positive number", quench.CutText(r.PathValue("id"), 32))
 	}
 	return id, nil
 }
@@ -256,6 +256,7 @@ func (s *Server) handleEscalationAck(w http.ResponseWriter, r *http.Request) {
 type PageRequest struct {
 	Role     string `json:"role,omitempty"`
 	Person   string `json:"person,omitempty"`
+	Target   string `json:"target,omitempty"` // a role or a person
 	Text     string `json:"text"`
 	Incident int64  `json:"incident,omitempty"`
 }
@@ -269,8 +270,9 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.Paging.Page(r.Context(), quench.PageTarget{Role: cleanText(req.Role), Person: cleanText(req.Person)},
-		strings.TrimSpace(cleanText(req.Text)), req.Incident, actor(r.Context()))
+	res, err := s.Paging.Page(r.Context(), quench.PageTarget{Role: quench.CleanText(req.Role), Person: quench.CleanText(req.Person),
+		Name: quench.CleanText(req.Target)},
+		strings.TrimSpace(quench.CleanText(req.Text)), req.Incident, actor(r.Context()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -292,7 +294,7 @@ func (s *Server) handleNotifyTest(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	list, err := s.Paging.NotifyTest(r.Context(), cleanText(req.Person), actor(r.Context()))
+	list, err := s.Paging.NotifyTest(r.Context(), quench.CleanText(req.Person), actor(r.Context()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -99,19 +99,10 @@ func Short(m *quench.Message) string {
 	return oneLine(s, 320)
 }
 
+// oneLine folds whitespace (newlines included) and cuts to max bytes.
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		cut := max - 3
-		for cut > 0 && !isRuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "..."
-	}
-	return s
+	return quench.CutText(strings.Join(strings.Fields(s), " "), max)
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // httpError classifies an HTTP answer: 2xx is nil, 5xx and 429 retry
 // (with Retry-After), any other status fails for good.

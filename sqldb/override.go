@@ -25,8 +25,8 @@ func overrideSubject(id int64) string { return "override/" + strconv.FormatInt(i
 
 // CreateOverride validates and stores an override and audits who made it.
 func (s *OverrideService) CreateOverride(ctx context.Context, o quench.Override) (*quench.Override, error) {
-	o.Schedule, o.Person, o.Replaces = clean(o.Schedule), clean(o.Person), clean(o.Replaces)
-	o.Reason, o.Actor = clean(strings.TrimSpace(o.Reason)), clean(o.Actor)
+	o.Schedule, o.Person, o.Replaces = quench.CleanText(o.Schedule), quench.CleanText(o.Person), quench.CleanText(o.Replaces)
+	o.Reason, o.Actor = quench.CleanText(strings.TrimSpace(o.Reason)), quench.CleanText(o.Actor)
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *OverrideService) FindOverrides(ctx context.Context, schedule string, fr
 // DeleteOverride removes an override and audits it; ENOTFOUND for an
 // unknown or already removed id.
 func (s *OverrideService) DeleteOverride(ctx context.Context, id int64, actor string) error {
-	actor = clean(actor)
+	actor = quench.CleanText(actor)
 	if actor == "" {
 		return quench.Errorf(quench.EINVALID, "an actor is required")
 	}

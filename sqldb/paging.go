@@ -142,7 +142,7 @@ func (tx *txn) record(ctx context.Context, events []quench.TimelineEvent, audit 
 		if at.IsZero() {
 			at = tx.db.now()
 		}
-		if err := tx.event(ctx, ev.IncidentID, utc(at), clean(ev.Kind), clean(ev.Actor), clean(ev.Text), data); err != nil {
+		if err := tx.event(ctx, ev.IncidentID, utc(at), quench.CleanText(ev.Kind), quench.CleanText(ev.Actor), quench.CleanText(ev.Text), data); err != nil {
 			return err
 		}
 	}
@@ -209,8 +209,8 @@ func (tx *txn) insertNotifications(ctx context.Context, rows []quench.Notificati
 		if status == "" {
 			status = quench.NotificationPending
 		}
-		args = append(args, clean(n.Key), incident, n.Step, clean(n.Role), clean(n.Person), clean(n.Contact), string(n.Channel),
-			string(n.Kind), string(n.Urgency), clean(n.Text), string(status), utc(n.DueAt), n.Attempts, clean(n.Error), clean(n.ProviderID), now)
+		args = append(args, quench.CleanText(n.Key), incident, n.Step, quench.CleanText(n.Role), quench.CleanText(n.Person), quench.CleanText(n.Contact), string(n.Channel),
+			string(n.Kind), string(n.Urgency), quench.CleanText(n.Text), string(status), utc(n.DueAt), n.Attempts, quench.CleanText(n.Error), quench.CleanText(n.ProviderID), now)
 		byKey[n.Key] = i
 	}
 	q.WriteString(` ON CONFLICT (key) DO NOTHING RETURNING id, key`)
@@ -256,7 +256,7 @@ func (s *PagingStore) FinishNotifications(ctx context.Context, outcomes []quench
 			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = $1, attempts = $2, error = $3,
 				provider_id = CASE WHEN $4 = '' THEN provider_id ELSE $4 END,
 				due_at = COALESCE($5, due_at), sent_at = COALESCE($6, sent_at) WHERE key = $7`,
-				string(o.Status), o.Attempts, clean(o.Error), clean(o.ProviderID), due, sent, o.Key); err != nil {
+				string(o.Status), o.Attempts, quench.CleanText(o.Error), quench.CleanText(o.ProviderID), due, sent, o.Key); err != nil {
 				return fmt.Errorf("sqldb: finish notification: %w", err)
 			}
 			var events []quench.TimelineEvent
@@ -387,7 +387,7 @@ func (s *PagingStore) UseLink(ctx context.Context, nonce string, incidentID int6
 			return fmt.Errorf("sqldb: use link: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO used_links (nonce, incident_id, person, action, used_at) VALUES ($1, $2, $3, $4, $5)`,
-			nonce, incidentID, clean(person), clean(action), now); err != nil {
+			nonce, incidentID, quench.CleanText(person), quench.CleanText(action), now); err != nil {
 			return fmt.Errorf("sqldb: use link: %w", err)
 		}
 		_, err = tx.audit(ctx, quench.AuditEntry{At: now, Actor: person, Action: "paging.link", Subject: incidentSubject(incidentID),

@@ -27,6 +27,7 @@ type Config struct {
 	} `yaml:"log"`
 
 	Incidents IncidentsConfig `yaml:"incidents"`
+	Paging    PagingConfig    `yaml:"paging"`
 	Diagnosis DiagnosisConfig `yaml:"diagnosis"`
 	Web       WebConfig       `yaml:"web"` // the web UI (webconfig.go)
 
@@ -206,6 +207,9 @@ func (c *Config) validate() error {
 		return fieldErrorf("diagnosis.max_output", "%d: want at least 1024 bytes", c.Diagnosis.MaxOutput)
 	}
 	if err := c.Web.validate(); err != nil {
+		return err
+	}
+	if err := c.Paging.validate(); err != nil {
 		return err
 	}
 	for name, t := range c.Targets {

@@ -83,6 +83,10 @@ remediation is guided and confirmed, and everything is audited.`,
 		newAuditCommand(),
 		newInitCommand(),
 		newOnCallCommand(),
+		newOverrideCommand(),
+		newPageCommand(),
+		newEscalateCommand(),
+		newNotifyCommand(),
 	)
 	return root
 }

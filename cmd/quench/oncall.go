@@ -49,16 +49,3 @@ Exit status: 0 when the file is valid, 1 when it is not.`,
 	cmd.Flags().StringVar(&runbooks, "runbooks", defaultRunbooks, "runbook pack whose roles the file binds")
 	return cmd
 }
-
-func newOnCallCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "oncall",
-		Short: "On-call: who is paged, and checking on-call files",
-		Long: `On-call commands. The on-call file (people, schedules, role bindings and
-escalation policies) is described in docs/paging.md and oncall.example.yaml.`,
-		Example: `  quench oncall lint oncall.yaml`,
-		Args:    cobra.NoArgs,
-	}
-	cmd.AddCommand(newOnCallLintCommand())
-	return cmd
-}

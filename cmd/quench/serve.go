@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/quench-sh/quench/escalate"
 	quenchhttp "github.com/quench-sh/quench/http"
 	"github.com/quench-sh/quench/ingest"
 	"github.com/quench-sh/quench/inmem"
@@ -34,7 +35,10 @@ type ServeCommand struct {
 	Events *inmem.EventService // incident events: runner, live streams
 	Pack   *markdown.Pack
 	Server *quenchhttp.Server
-	Runner *runner.Runner // diagnosis and remediation (steprunner.go)
+	Runner *runner.Runner   // diagnosis and remediation (steprunner.go)
+	Paging *escalate.Engine // escalation and notifications (paging.go); nil when off
+
+	stopPaging func()
 }
 
 func newServeCommand() *cobra.Command {
@@ -165,6 +169,9 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 		return fmt.Errorf("step runner: %w", err)
 	}
 	srv.Steps = s.Runner
+	if err := s.openPaging(ctx, srv, reg); err != nil {
+		return err
+	}
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
@@ -177,6 +184,11 @@ func (s *ServeCommand) Close(ctx context.Context) error {
 	var errs []error
 	if s.Server != nil {
 		errs = append(errs, s.Server.Close(ctx))
+	}
+	// Escalation stops (sends in flight finish and are recorded) before
+	// the database closes.
+	if s.stopPaging != nil {
+		s.stopPaging()
 	}
 	// The runner stops its steps and records how they ended before the
 	// database closes.
