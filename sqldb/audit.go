@@ -36,12 +36,29 @@ func (s *AuditService) Append(ctx context.Context, e quench.AuditEntry) (*quench
 // audit appends an entry within the transaction; the transaction already
 // holds the chain head (see begin), so appends are serialised.
 func (tx *txn) audit(ctx context.Context, e quench.AuditEntry) (*quench.AuditEntry, error) {
+	e, data, err := tx.chain(e)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, data, e.PrevHash, e.Hash); err != nil {
+		return nil, fmt.Errorf("sqldb: append audit entry: %w", err)
+	}
+	return &e, nil
+}
+
+// chain cleans an entry, fills its Seq, PrevHash and Hash after the
+// transaction's head and moves the head past it; the caller inserts it
+// (with data, its cleaned JSON) before the transaction commits. Callers
+// writing many entries insert them in one statement.
+func (tx *txn) chain(e quench.AuditEntry) (quench.AuditEntry, string, error) {
 	if e.Actor == "" || e.Action == "" {
-		return nil, quench.Errorf(quench.EINVALID, "audit entry needs an actor and an action")
+		return e, "", quench.Errorf(quench.EINVALID, "audit entry needs an actor and an action")
 	}
 	data, err := cleanJSON("audit entry", e.Data)
 	if err != nil {
-		return nil, err
+		return e, "", err
 	}
 	if e.At.IsZero() {
 		e.At = tx.db.now()
@@ -58,13 +75,8 @@ func (tx *txn) audit(ctx context.Context, e quench.AuditEntry) (*quench.AuditEnt
 	e.Seq = tx.headSeq + 1
 	e.PrevHash = tx.headHash
 	e.Hash = e.ComputeHash()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, data, e.PrevHash, e.Hash); err != nil {
-		return nil, fmt.Errorf("sqldb: append audit entry: %w", err)
-	}
 	tx.headSeq, tx.headHash, tx.dirty = e.Seq, e.Hash, true
-	return &e, nil
+	return e, data, nil
 }
 
 // auditData encodes the data of an entry the store writes itself.

@@ -131,25 +131,69 @@ func (s *PagingStore) ApplyEscalations(ctx context.Context, changes []quench.Esc
 	return inserted, nil
 }
 
-// record appends timeline events and audit entries.
+// record appends timeline events and audit entries, many rows to a
+// statement: on PostgreSQL each statement is a round trip, and a step or
+// a batch of sends records thousands.
 func (tx *txn) record(ctx context.Context, events []quench.TimelineEvent, audit []quench.AuditEntry) error {
-	for _, ev := range events {
-		data, err := cleanJSON("timeline event", ev.Data)
+	var ev [][]any
+	for _, e := range events {
+		data, err := cleanJSON("timeline event", e.Data)
 		if err != nil {
 			return err
 		}
-		at := ev.At
+		at := e.At
 		if at.IsZero() {
 			at = tx.db.now()
 		}
-		if err := tx.event(ctx, ev.IncidentID, utc(at), quench.CleanText(ev.Kind), quench.CleanText(ev.Actor), quench.CleanText(ev.Text), data); err != nil {
-			return err
-		}
+		ev = append(ev, []any{e.IncidentID, utc(at), quench.CleanText(e.Kind), quench.CleanText(e.Actor), quench.CleanText(e.Text), nullString(data)})
 	}
-	for _, e := range audit {
-		if _, err := tx.audit(ctx, e); err != nil {
+	if err := tx.insertRows(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES `, ev); err != nil {
+		return fmt.Errorf("sqldb: timeline events: %w", err)
+	}
+	var au [][]any
+	for _, a := range audit {
+		e, data, err := tx.chain(a)
+		if err != nil {
 			return err
 		}
+		au = append(au, []any{e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, data, e.PrevHash, e.Hash})
+	}
+	if err := tx.insertRows(ctx, `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash) VALUES `, au); err != nil {
+		return fmt.Errorf("sqldb: audit entries: %w", err)
+	}
+	return nil
+}
+
+// maxParams bounds the parameters of one statement (SQLite allows 32766,
+// PostgreSQL 65535).
+const maxParams = 30000
+
+// insertRows runs prefix followed by as many "($1, …)" rows as fit a
+// statement, until every row is inserted.
+func (tx *txn) insertRows(ctx context.Context, prefix string, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(len(rows), maxParams/len(rows[0]))
+		var q strings.Builder
+		q.WriteString(prefix)
+		args := make([]any, 0, n*len(rows[0]))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(")
+			for j := range r {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+			}
+			q.WriteString(")")
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
 	}
 	return nil
 }
@@ -243,36 +287,77 @@ func (tx *txn) insertNotifications(ctx context.Context, rows []quench.Notificati
 // and audit entries, in one transaction.
 func (s *PagingStore) FinishNotifications(ctx context.Context, outcomes []quench.NotificationOutcome) error {
 	return s.db.write(ctx, func(tx *txn) error {
+		var events []quench.TimelineEvent
+		var audit []quench.AuditEntry
 		for _, o := range outcomes {
-			at := utc(o.At)
-			var sent any
-			if o.Status == quench.NotificationSent {
-				sent = at
-			}
-			var due any
-			if !o.DueAt.IsZero() {
-				due = utc(o.DueAt)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = $1, attempts = $2, error = $3,
-				provider_id = CASE WHEN $4 = '' THEN provider_id ELSE $4 END,
-				due_at = COALESCE($5, due_at), sent_at = COALESCE($6, sent_at) WHERE key = $7`,
-				string(o.Status), o.Attempts, quench.CleanText(o.Error), quench.CleanText(o.ProviderID), due, sent, o.Key); err != nil {
-				return fmt.Errorf("sqldb: finish notification: %w", err)
-			}
-			var events []quench.TimelineEvent
-			var audit []quench.AuditEntry
 			if o.Event != nil {
 				events = append(events, *o.Event)
 			}
 			if o.Audit != nil {
 				audit = append(audit, *o.Audit)
 			}
-			if err := tx.record(ctx, events, audit); err != nil {
-				return err
+		}
+		if err := tx.finish(ctx, outcomes); err != nil {
+			return err
+		}
+		return tx.record(ctx, events, audit)
+	})
+}
+
+// finish updates the outbox rows of outcomes: on PostgreSQL in one
+// statement per thousand rows, on SQLite one prepared statement per row
+// (cheap there, and its timestamps bind as integers a VALUES list would
+// lose).
+func (tx *txn) finish(ctx context.Context, outcomes []quench.NotificationOutcome) error {
+	row := func(o quench.NotificationOutcome) []any {
+		var sent, due any
+		if o.Status == quench.NotificationSent {
+			sent = utc(o.At)
+		}
+		if !o.DueAt.IsZero() {
+			due = utc(o.DueAt)
+		}
+		return []any{o.Key, string(o.Status), o.Attempts, quench.CleanText(o.Error), quench.CleanText(o.ProviderID), due, sent}
+	}
+	if tx.db.dialect != DialectPostgres {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE notifications SET status = $2, attempts = $3, error = $4,
+			provider_id = CASE WHEN $5 = '' THEN provider_id ELSE $5 END,
+			due_at = COALESCE($6, due_at), sent_at = COALESCE($7, sent_at) WHERE key = $1`)
+		if err != nil {
+			return fmt.Errorf("sqldb: finish notifications: %w", err)
+		}
+		defer stmt.Close()
+		for _, o := range outcomes {
+			if _, err := stmt.ExecContext(ctx, row(o)...); err != nil {
+				return fmt.Errorf("sqldb: finish notification: %w", err)
 			}
 		}
 		return nil
-	})
+	}
+	for len(outcomes) > 0 {
+		n := min(len(outcomes), 1000)
+		var q strings.Builder
+		q.WriteString(`UPDATE notifications AS n SET status = v.status, attempts = v.attempts, error = v.error,
+			provider_id = CASE WHEN v.provider_id = '' THEN n.provider_id ELSE v.provider_id END,
+			due_at = COALESCE(v.due_at, n.due_at), sent_at = COALESCE(v.sent_at, n.sent_at)
+			FROM (VALUES `)
+		var args []any
+		for i, o := range outcomes[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			b := len(args)
+			fmt.Fprintf(&q, "($%d::text, $%d::text, $%d::integer, $%d::text, $%d::text, $%d::timestamptz, $%d::timestamptz)",
+				b+1, b+2, b+3, b+4, b+5, b+6, b+7)
+			args = append(args, row(o)...)
+		}
+		q.WriteString(`) AS v(key, status, attempts, error, provider_id, due_at, sent_at) WHERE n.key = v.key`)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("sqldb: finish notifications: %w", err)
+		}
+		outcomes = outcomes[n:]
+	}
+	return nil
 }
 
 const escalationCols = `incident_id, steps, step, round, next_at, stopped, paged, acked`

@@ -294,6 +294,12 @@ func (s *itServer) kill(t *testing.T) {
 // /readyz; the process is killed when the test ends.
 func itStartServe(t *testing.T, bin, data string, dbArgs []string) *itServer {
 	t.Helper()
+	return itStartServeWith(t, bin, data, dbArgs, "")
+}
+
+// itStartServeWith is itStartServe with more YAML for the config file.
+func itStartServeWith(t *testing.T, bin, data string, dbArgs []string, extraConfig string) *itServer {
+	t.Helper()
 	addr := itFreeAddr(t)
 	logf, err := os.CreateTemp(t.TempDir(), "serve-*.log")
 	if err != nil {
@@ -302,7 +308,7 @@ func itStartServe(t *testing.T, bin, data string, dbArgs []string) *itServer {
 	// Without automatic diagnosis: every incident would start the first
 	// steps' commands on this machine, and durability does not depend on it.
 	config := filepath.Join(t.TempDir(), "quench.yaml")
-	if err := os.WriteFile(config, []byte("diagnosis:\n  auto: false\n"), 0o600); err != nil {
+	if err := os.WriteFile(config, []byte("diagnosis:\n  auto: false\n"+extraConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	args := append([]string{"serve", "--config", config, "--data", data, "--listen", addr,
