@@ -80,6 +80,8 @@ type Person struct {
 	NightEnd   string `json:"night_end"`
 	// SMSAtNight lets low-urgency SMS through at night.
 	SMSAtNight bool `json:"sms_at_night,omitempty"`
+	// Location is TimeZone loaded (see Rotation.Location).
+	Location *time.Location `json:"-"`
 	// Admin is the person told when a contact method of this one fails
 	// for good (a 4xx from the provider); "" means nobody but the logs.
 	Admin string `json:"admin,omitempty"`
@@ -119,6 +121,9 @@ type Rotation struct {
 	Participants []string  `json:"participants"` // person ids, in turn
 	// Restrict limits the layer to windows of the week; empty means always.
 	Restrict []Window `json:"restrict,omitempty"`
+	// Location is TimeZone loaded, set when the on-call file is loaded so
+	// computing a shift never reads the zone database; nil loads it.
+	Location *time.Location `json:"-"`
 }
 
 // LocalTime is a wall-clock date and time without a zone.

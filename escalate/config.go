@@ -334,8 +334,10 @@ func (c *checker) person(at string, py personYAML) quench.Person {
 	}
 	if p.TimeZone == "" {
 		c.errf(at, "person %s: time_zone is required (an IANA name like Europe/Berlin)", p.ID)
-	} else if _, err := time.LoadLocation(p.TimeZone); err != nil {
+	} else if loc, err := time.LoadLocation(p.TimeZone); err != nil {
 		c.errf(at+".time_zone", "person %s: unknown time zone %q", p.ID, p.TimeZone)
+	} else {
+		p.Location = loc
 	}
 	if len(py.Contacts) == 0 {
 		c.errf(at, "person %s: at least one contact method is required", p.ID)
@@ -473,6 +475,7 @@ func (c *checker) schedule(at string, sy scheduleYAML, people map[string]bool) q
 		} else if _, err := time.LoadLocation(r.TimeZone); err != nil {
 			c.errf(lat+".time_zone", "schedule %s, layer %s: unknown time zone %q", s.ID, r.Name, r.TimeZone)
 		}
+		r.Location, _ = time.LoadLocation(r.TimeZone)
 		switch r.Kind {
 		case quench.RotationHourly, quench.RotationDaily, quench.RotationWeekly:
 		default:

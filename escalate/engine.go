@@ -325,8 +325,8 @@ func (e *Engine) untilNext() time.Duration {
 	return min(d, time.Hour)
 }
 
-// fireDue handles every timer due now: steps (Lead ahead of their time),
-// sends and summaries, until firing adds nothing more that is due.
+// fireDue handles every timer due now (steps come up Lead before their
+// time), until firing adds nothing more that is due.
 func (e *Engine) fireDue(ctx context.Context) {
 	for e.fireRound(ctx) {
 	}
@@ -340,7 +340,7 @@ func (e *Engine) fireRound(ctx context.Context) bool {
 	var sends []*pendingSend
 	var summaries []string
 	for {
-		t, ok := e.heap.popDue(now.Add(e.Lead))
+		t, ok := e.heap.popDue(now)
 		if !ok {
 			break
 		}
@@ -350,24 +350,14 @@ func (e *Engine) fireRound(ctx context.Context) bool {
 				steps = append(steps, tr)
 			}
 		case timerSend:
-			if t.at.After(now) {
-				// Sends are not prepared ahead: put it back for its time.
-				e.heap.add(t)
-				goto done
-			}
 			if p := e.pending[t.key]; p != nil && p.gen == t.gen {
 				delete(e.pending, t.key)
 				sends = append(sends, p)
 			}
 		case timerSummary:
-			if t.at.After(now) {
-				e.heap.add(t)
-				goto done
-			}
 			summaries = append(summaries, t.key)
 		}
 	}
-done:
 	if len(steps) > 0 {
 		e.fireSteps(ctx, steps)
 	}
@@ -377,7 +367,7 @@ done:
 	for _, person := range summaries {
 		e.sendSummary(ctx, person, now)
 	}
-	return len(steps) > 0
+	return len(steps) > 0 || len(summaries) > 0
 }
 
 // handleEvent reacts to one committed incident change.
@@ -486,7 +476,9 @@ func (e *Engine) schedule(tr *tracked) {
 	if tr.state.Stopped || tr.state.NextAt.IsZero() {
 		return
 	}
-	e.heap.add(timer{at: tr.state.NextAt, kind: timerStep, incident: tr.incident.ID, gen: tr.gen})
+	// A step is written Lead before it is due; its notifications are due
+	// at the step's time and wait on the heap for it.
+	e.heap.add(timer{at: tr.state.NextAt.Add(-e.Lead), kind: timerStep, incident: tr.incident.ID, gen: tr.gen})
 }
 
 // start begins escalating a newly opened (or reopened) incident.

@@ -17,7 +17,7 @@ import (
 // layerAt says who the layer puts on call at t and the shift around t; ok
 // is false before the layer's first hand-off or outside its restrictions.
 func layerAt(r *quench.Rotation, t time.Time) (person string, start, end time.Time, ok bool) {
-	loc := location(r.TimeZone)
+	loc := rotationLocation(r)
 	first := r.Start.In(loc)
 	if t.Before(first) || len(r.Participants) == 0 || !restrictionAllows(r, t.In(loc)) {
 		return "", time.Time{}, time.Time{}, false
@@ -74,6 +74,14 @@ func restrictionAllows(r *quench.Rotation, lt time.Time) bool {
 		}
 	}
 	return false
+}
+
+// rotationLocation returns a layer's zone, loaded with the file.
+func rotationLocation(r *quench.Rotation) *time.Location {
+	if r.Location != nil {
+		return r.Location
+	}
+	return location(r.TimeZone)
 }
 
 // location loads a zone checked when the file was loaded; UTC otherwise.
@@ -150,7 +158,7 @@ func changePoints(s *quench.Schedule, overrides []*quench.Override, from, to tim
 	}
 	for i := range s.Layers {
 		r := &s.Layers[i]
-		loc := location(r.TimeZone)
+		loc := rotationLocation(r)
 		add(r.Start.In(loc))
 		k := int64(0)
 		if from.After(r.Start.In(loc)) {
@@ -216,9 +224,18 @@ type Resolver struct {
 	Overrides []*quench.Override
 }
 
-// Role resolves a role to people at t, following aliases. The binding
-// returned is the one the role itself has (its NotifyOnly counts).
+// Role resolves a role to people at t, following aliases, and says until
+// when the schedule keeps them. The entry's NotifyOnly is the role's own.
 func (r *Resolver) Role(role string, t time.Time) (people []string, entry quench.OnCallEntry, err error) {
+	return r.role(role, t, true)
+}
+
+// Paged is Role without working out until when: what a step needs.
+func (r *Resolver) Paged(role string, t time.Time) (people []string, entry quench.OnCallEntry, err error) {
+	return r.role(role, t, false)
+}
+
+func (r *Resolver) role(role string, t time.Time, until bool) (people []string, entry quench.OnCallEntry, err error) {
 	b, ok := r.Config.FindRole(role)
 	if !ok {
 		return nil, entry, quench.Errorf(quench.ENOTFOUND, "role %q is not bound in the on-call file", role)
@@ -244,7 +261,9 @@ func (r *Resolver) Role(role string, t time.Time) (people []string, entry quench
 		p, _, ov := onCallAt(s, r.Overrides, t)
 		if p != "" {
 			people = []string{p}
-			entry.Until = shiftEnd(s, r.Overrides, t)
+			if until {
+				entry.Until = shiftEnd(s, r.Overrides, t)
+			}
 		}
 		if ov != 0 {
 			entry.Overrides = []int64{ov}

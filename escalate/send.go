@@ -26,6 +26,10 @@ type job struct {
 	// still waits for someone, so its pages go out although it is
 	// acknowledged.
 	moreAcks bool
+	// incident is the loop's copy of a tracked incident, so a storm of
+	// sends does not read every incident back from the store; nil loads it.
+	incident *quench.Incident
+	runbook  string
 }
 
 // outcome is an attempt's result on its way to the store.
@@ -101,6 +105,8 @@ func (e *Engine) dispatch(ctx context.Context, p *pendingSend, now time.Time) {
 		// Under a multi-ack policy an acknowledged incident escalates on
 		// until everyone of a step has acknowledged.
 		j.moreAcks = e.policy(tr.incident).MultiAck && !tr.state.Stopped
+		in := *tr.incident
+		j.incident, j.runbook = &in, tr.runbook
 	}
 	e.addInflight(1)
 	e.sending[n.Key] = true
@@ -155,7 +161,7 @@ func (e *Engine) attempt(ctx context.Context, j *job) outcome {
 	start := e.Now()
 	n.Attempts++
 	o := outcome{n: n, NotificationOutcome: quench.NotificationOutcome{Key: n.Key, Attempts: n.Attempts, At: start}}
-	m, err := e.message(ctx, &n, start)
+	m, err := e.message(ctx, &n, start, j)
 	if err == nil && stale(m, j.moreAcks) {
 		// Acknowledged or resolved meanwhile, perhaps through another
 		// server: a page that is no longer wanted is not sent.
@@ -211,7 +217,7 @@ func (e *Engine) observe(ch quench.ContactKind, outcome string) {
 }
 
 // message renders what a channel needs for a notification.
-func (e *Engine) message(ctx context.Context, n *quench.Notification, now time.Time) (*quench.Message, error) {
+func (e *Engine) message(ctx context.Context, n *quench.Notification, now time.Time, j *job) (*quench.Message, error) {
 	cfg := e.Config.Load()
 	p, ok := cfg.FindPerson(n.Person)
 	if !ok {
@@ -223,12 +229,16 @@ func (e *Engine) message(ctx context.Context, n *quench.Notification, now time.T
 	}
 	m := &quench.Message{Notification: *n, Person: *p, Address: c}
 	if n.IncidentID != 0 {
-		in, err := e.Incidents.FindIncident(ctx, n.IncidentID)
-		if err != nil {
-			return nil, &quench.SendError{Retry: quench.ErrorCode(err) != quench.ENOTFOUND, Message: "load incident: " + quench.ErrorMessage(err)}
+		in, title := j.incident, j.runbook
+		if in == nil {
+			var err error
+			if in, err = e.Incidents.FindIncident(ctx, n.IncidentID); err != nil {
+				return nil, &quench.SendError{Retry: quench.ErrorCode(err) != quench.ENOTFOUND, Message: "load incident: " + quench.ErrorMessage(err)}
+			}
+			title = e.runbookTitle(ctx, in.RunbookID)
 		}
 		m.Incident = in
-		m.Runbook = e.runbookTitle(ctx, in.RunbookID)
+		m.Runbook = title
 		if e.BaseURL != "" {
 			m.IncidentURL = fmt.Sprintf("%s/incidents/%d", strings.TrimRight(e.BaseURL, "/"), in.ID)
 		}

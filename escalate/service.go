@@ -186,7 +186,7 @@ func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string
 			if err != nil {
 				return err
 			}
-			if people, _, err = res.Role(target.Role, now); err != nil {
+			if people, _, err = res.Paged(target.Role, now); err != nil {
 				return err
 			}
 			if len(people) == 0 {

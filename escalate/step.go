@@ -22,6 +22,8 @@ const applyChunk = 500
 // fireSteps pages the next step of each incident, writing every change
 // before anything is sent.
 func (e *Engine) fireSteps(ctx context.Context, trs []*tracked) {
+	began := time.Now()
+	defer func() { e.Log.Debug("escalate: steps written", "incidents", len(trs), "took", time.Since(began)) }()
 	cfg := e.Config.Load()
 	from, to := trs[0].state.NextAt, trs[0].state.NextAt
 	for _, tr := range trs {
@@ -99,7 +101,7 @@ func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, 
 			st.Step = 1
 		}
 		role := st.Steps[st.Step-1]
-		people, entry, err := res.Role(role, at)
+		people, entry, err := res.Paged(role, at)
 		if err == nil && entry.NotifyOnly && st.Round > 0 {
 			continue // informed in the first round already
 		}
@@ -195,7 +197,11 @@ func nightEnd(p *quench.Person, t time.Time) (time.Time, bool) {
 	if err1 != nil || err2 != nil || start == end {
 		return time.Time{}, false
 	}
-	lt := t.In(location(p.TimeZone))
+	loc := p.Location
+	if loc == nil {
+		loc = location(p.TimeZone)
+	}
+	lt := t.In(loc)
 	m := lt.Hour()*60 + lt.Minute()
 	var in bool
 	if start < end {

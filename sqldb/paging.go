@@ -164,6 +164,17 @@ func (tx *txn) record(ctx context.Context, events []quench.TimelineEvent, audit 
 	return nil
 }
 
+// param is the nth parameter of a long statement: "$n" on PostgreSQL,
+// an anonymous "?" on SQLite, which looks every named parameter up in a
+// list as long as the statement (quadratic in the rows of a multi-row
+// insert).
+func (db *DB) param(n int) string {
+	if db.dialect == DialectPostgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
 // maxParams bounds the parameters of one statement (SQLite allows 32766,
 // PostgreSQL 65535).
 const maxParams = 30000
@@ -185,7 +196,7 @@ func (tx *txn) insertRows(ctx context.Context, prefix string, rows [][]any) erro
 				if j > 0 {
 					q.WriteString(", ")
 				}
-				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+				q.WriteString(tx.db.param(len(args) + j + 1))
 			}
 			q.WriteString(")")
 			args = append(args, r...)
@@ -242,7 +253,7 @@ func (tx *txn) insertNotifications(ctx context.Context, rows []quench.Notificati
 			if j > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+			q.WriteString(tx.db.param(len(args) + j + 1))
 		}
 		q.WriteString(")")
 		var incident any
