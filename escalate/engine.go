@@ -54,6 +54,9 @@ type Engine struct {
 
 	initOnce sync.Once
 	linkMu   sync.Mutex // loading the link key
+	runMu    sync.Mutex
+	running  bool
+	started  chan struct{} // closed while Run serves
 	cmds     chan command
 	results  chan outcome
 	jobs     chan *job
@@ -129,6 +132,7 @@ func (e *Engine) init() {
 	e.initOnce.Do(func() {
 		e.defaults()
 		e.cmds = make(chan command, 64)
+		e.started = make(chan struct{})
 	})
 }
 
@@ -184,6 +188,8 @@ func (e *Engine) Run(ctx context.Context) error {
 
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
+	e.setRunning(true)
+	defer e.setRunning(false)
 	for {
 		e.fireDue(ctx)
 		t.Reset(e.untilNext())
@@ -254,9 +260,46 @@ func (e *Engine) drainCommands() {
 	}
 }
 
-// do runs fn on the loop goroutine and waits for it.
+// setRunning records whether Run serves commands.
+func (e *Engine) setRunning(on bool) {
+	e.runMu.Lock()
+	defer e.runMu.Unlock()
+	if on == e.running {
+		return
+	}
+	e.running = on
+	if on {
+		close(e.started)
+	} else {
+		e.started = make(chan struct{})
+	}
+}
+
+// WaitRunning waits until Run serves commands (this server leads
+// escalation), or ctx ends.
+func (e *Engine) WaitRunning(ctx context.Context) error {
+	e.init()
+	e.runMu.Lock()
+	ch := e.started
+	e.runMu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// do runs fn on the loop goroutine and waits for it; ErrNotRunning when
+// this server does not run escalation.
 func (e *Engine) do(ctx context.Context, fn func(ctx context.Context) error) error {
 	e.init()
+	e.runMu.Lock()
+	running := e.running
+	e.runMu.Unlock()
+	if !running {
+		return ErrNotRunning
+	}
 	c := command{fn: fn, done: make(chan error, 1)}
 	select {
 	case e.cmds <- c:

@@ -210,6 +210,9 @@ func newEnv(t *testing.T, dialect string, opts ...func(*escalate.Engine)) *env {
 		e.stop()
 		cancel()
 	})
+	if err := e.eng.WaitRunning(ctx); err != nil {
+		t.Fatal(err)
+	}
 	e.settle()
 	return e
 }
@@ -515,7 +518,7 @@ func TestLaggedReloads(t *testing.T) {
 		<-done
 	})
 	e.stop = func() {}
-	if err := e.eng.Sync(e.ctx); err != nil {
+	if err := e.eng.WaitRunning(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64
@@ -566,6 +569,9 @@ func TestRestartSendsPending(t *testing.T) {
 		cancel()
 		<-done
 	}()
+	if err := e2.WaitRunning(e.ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := e2.Idle(e.ctx); err != nil {
 		t.Fatal(err)
 	}

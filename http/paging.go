@@ -161,15 +161,6 @@ func (s *Server) handleDeleteOverride(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// pathIncident reads the {id} of an incident route.
-func pathIncident(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, quench.Errorf(quench.EINVALID, "incident id %q is not a positive number", quench.CutText(r.PathValue("id"), 32))
-	}
-	return id, nil
-}
-
 // NotificationList is GET /api/v1/incidents/{id}/notifications's answer.
 type NotificationList struct {
 	Notifications []*quench.Notification `json:"notifications"`
@@ -179,7 +170,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
 	if !s.pagingReady(w, r) {
 		return
 	}
-	id, err := pathIncident(r)
+	id, err := incidentID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -214,7 +205,7 @@ func (s *Server) handleEscalate(w http.ResponseWriter, r *http.Request) {
 	if !s.pagingReady(w, r) {
 		return
 	}
-	id, err := pathIncident(r)
+	id, err := incidentID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -238,7 +229,7 @@ func (s *Server) handleEscalationAck(w http.ResponseWriter, r *http.Request) {
 	if !s.pagingReady(w, r) {
 		return
 	}
-	id, err := pathIncident(r)
+	id, err := incidentID(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -98,6 +98,9 @@ func withPaging(t testing.TB, db *sqldb.DB, pe *pagingEnv) func(*Server) {
 			cancel()
 			<-done
 		})
+		if err := pe.engine.WaitRunning(ctx); err != nil {
+			t.Fatal(err)
+		}
 		s.Paging, s.Overrides, s.Notifications = pe.engine, pe.engine, store
 		s.SMSVerifier = &notify.TwilioVerifier{AuthToken: smsToken, URL: "http://quench.test/sms/inbound"}
 	}

@@ -348,6 +348,9 @@ func outage(n int, dsn string) (*OutageResult, error) {
 	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(runCtx) }()
+	if err := eng.WaitRunning(ctx); err != nil {
+		return nil, err
+	}
 	rcv.fail.Store(true)
 	if _, err := openIncidents(ctx, db, n); err != nil {
 		return nil, err

@@ -122,6 +122,15 @@ func (s *ServeCommand) openPaging(ctx context.Context, srv *quenchhttp.Server, r
 		cancel()
 		wg.Wait()
 	}
+	if s.DB.Dialect() == sqldb.DialectSQLite {
+		// One server per SQLite file: it always leads. Serve only once the
+		// engine takes commands, so the first request never sees a 503.
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer wcancel()
+		if err := eng.WaitRunning(wctx); err != nil {
+			return fmt.Errorf("paging: the escalation engine did not start: %w", err)
+		}
+	}
 	s.Log.Info("paging on", "oncall", pc.OnCall, "people", len(cfg.People), "schedules", len(cfg.Schedules), "channels", len(channels))
 	return nil
 }
