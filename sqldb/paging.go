@@ -97,6 +97,8 @@ func (s *PagingStore) ApplyEscalations(ctx context.Context, changes []quench.Esc
 	err := s.db.write(ctx, func(tx *txn) error {
 		inserted = inserted[:0]
 		var rows []quench.Notification
+		var states [][]any
+		seen := map[int64]int{} // a state written twice in one batch: the last wins
 		for _, c := range changes {
 			if c.CancelPending != 0 {
 				if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'cancelled'
@@ -105,11 +107,20 @@ func (s *PagingStore) ApplyEscalations(ctx context.Context, changes []quench.Esc
 				}
 			}
 			if c.State != nil {
-				if err := tx.upsertEscalation(ctx, c.State, now); err != nil {
-					return err
+				if i, ok := seen[c.State.IncidentID]; ok {
+					states[i] = escalationRow(c.State, now)
+				} else {
+					seen[c.State.IncidentID] = len(states)
+					states = append(states, escalationRow(c.State, now))
 				}
 			}
 			rows = append(rows, c.Notifications...)
+		}
+		if err := tx.insertRowsThen(ctx, `INSERT INTO escalations (incident_id, steps, step, round, next_at, stopped, paged, acked, updated_at) VALUES `,
+			states, ` ON CONFLICT (incident_id) DO UPDATE SET steps = excluded.steps, step = excluded.step, round = excluded.round,
+			next_at = excluded.next_at, stopped = excluded.stopped, paged = excluded.paged, acked = excluded.acked,
+			updated_at = excluded.updated_at`); err != nil {
+			return fmt.Errorf("sqldb: escalations: %w", err)
 		}
 		for i := 0; i < len(rows); i += insertChunk {
 			got, err := tx.insertNotifications(ctx, rows[i:min(i+insertChunk, len(rows))], now)
@@ -182,6 +193,11 @@ const maxParams = 30000
 // insertRows runs prefix followed by as many "($1, …)" rows as fit a
 // statement, until every row is inserted.
 func (tx *txn) insertRows(ctx context.Context, prefix string, rows [][]any) error {
+	return tx.insertRowsThen(ctx, prefix, rows, "")
+}
+
+// insertRowsThen is insertRows with a suffix after the rows (ON CONFLICT …).
+func (tx *txn) insertRowsThen(ctx context.Context, prefix string, rows [][]any, suffix string) error {
 	for len(rows) > 0 {
 		n := min(len(rows), maxParams/len(rows[0]))
 		var q strings.Builder
@@ -201,6 +217,7 @@ func (tx *txn) insertRows(ctx context.Context, prefix string, rows [][]any) erro
 			q.WriteString(")")
 			args = append(args, r...)
 		}
+		q.WriteString(suffix)
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
 		}
@@ -209,7 +226,8 @@ func (tx *txn) insertRows(ctx context.Context, prefix string, rows [][]any) erro
 	return nil
 }
 
-func (tx *txn) upsertEscalation(ctx context.Context, st *quench.EscalationState, now time.Time) error {
+// escalationRow is the escalations row of a state.
+func escalationRow(st *quench.EscalationState, now time.Time) []any {
 	steps, _ := json.Marshal(nonNil(st.Steps))
 	paged, _ := json.Marshal(nonNil(st.Paged))
 	acked, _ := json.Marshal(nonNil(st.AckedBy))
@@ -217,16 +235,7 @@ func (tx *txn) upsertEscalation(ctx context.Context, st *quench.EscalationState,
 	if !st.NextAt.IsZero() {
 		next = utc(st.NextAt)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO escalations (incident_id, steps, step, round, next_at, stopped, paged, acked, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-		ON CONFLICT (incident_id) DO UPDATE SET steps = excluded.steps, step = excluded.step, round = excluded.round,
-			next_at = excluded.next_at, stopped = excluded.stopped, paged = excluded.paged, acked = excluded.acked,
-			updated_at = excluded.updated_at`,
-		st.IncidentID, string(steps), st.Step, st.Round, next, st.Stopped, string(paged), string(acked), now)
-	if err != nil {
-		return fmt.Errorf("sqldb: escalation of incident %d: %w", st.IncidentID, err)
-	}
-	return nil
+	return []any{st.IncidentID, string(steps), st.Step, st.Round, next, st.Stopped, string(paged), string(acked), now}
 }
 
 func nonNil(s []string) []string {
