@@ -49,7 +49,7 @@ type Engine struct {
 	RetryFor time.Duration
 	// Lead is how long before a step is due the engine writes its
 	// notifications to the outbox (due at the step's time), so a burst of
-	// steps costs no lateness (default 2s).
+	// steps costs no lateness (default 5s).
 	Lead time.Duration
 
 	initOnce sync.Once
@@ -115,7 +115,7 @@ func (e *Engine) defaults() {
 		e.RetryFor = time.Hour
 	}
 	if e.Lead <= 0 {
-		e.Lead = 2 * time.Second
+		e.Lead = 5 * time.Second
 	}
 	if e.Jitter == nil {
 		e.Jitter = func() float64 { return 0.5 }
