@@ -39,7 +39,18 @@ type StepRunRequest struct {
 	// freeze must carry.
 	BreakGlassSecret string
 	// Live receives the scrubbed output while the step runs; may be nil.
+	// When it also implements StepAcceptNotifier, RunStep tells it once
+	// the step has passed every check.
 	Live io.Writer
+}
+
+// StepAcceptNotifier is implemented by a StepRunRequest.Live writer that
+// wants to know when its step was accepted: the role, confirmation, freeze
+// and conflict checks passed, and from then on RunStep refuses nothing (it
+// may still wait for a process slot, fail to start, or fail). A streaming
+// answer uses it to keep a refusal a plain error status until then.
+type StepAcceptNotifier interface {
+	StepAccepted()
 }
 
 // StepRun is one run (or dry run) of a step.

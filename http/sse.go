@@ -118,7 +118,19 @@ type liveOutput struct {
 	mu      sync.Mutex
 	pending []byte
 	done    bool // the run returned: later writes are dropped
+
+	acceptOnce sync.Once
+	accepted   chan struct{} // closed when the runner accepted the step
 }
+
+var _ quench.StepAcceptNotifier = (*liveOutput)(nil)
+
+func newLiveOutput(stream *sseStream, inc int64, step string) *liveOutput {
+	return &liveOutput{stream: stream, inc: inc, step: step, accepted: make(chan struct{})}
+}
+
+// StepAccepted is the runner saying the step passed its checks.
+func (l *liveOutput) StepAccepted() { l.acceptOnce.Do(func() { close(l.accepted) }) }
 
 func (l *liveOutput) Write(p []byte) (int, error) {
 	l.mu.Lock()

@@ -201,12 +201,21 @@ func runError(err error) error {
 // is quiet, so a refusal (decided before anything runs) keeps its status.
 func (s *Server) runStepStreaming(w http.ResponseWriter, r *http.Request, ctx context.Context, req quench.StepRunRequest) {
 	sse := newSSEStream(w)
-	live := &liveOutput{stream: sse, inc: req.IncidentID, step: req.StepName}
+	live := newLiveOutput(sse, req.IncidentID, req.StepName)
 	req.Live = live
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		// Nothing goes out before the runner accepted the step, so a
+		// refusal is still an ordinary error status, however slowly the
+		// runner decided it.
+		select {
+		case <-stop:
+			return
+		case <-live.accepted:
+			sse.start()
+		}
 		t := time.NewTicker(s.heartbeat())
 		defer t.Stop()
 		for {

@@ -32,7 +32,7 @@ func BenchmarkStepRun(b *testing.B) {
 func BenchmarkLiveOutput(b *testing.B) {
 	chunk := bytes.Repeat([]byte("2026-11-26T03:00:00Z api error: connection refused — retrying\n"), 64)[:4096]
 	rec := httptest.NewRecorder()
-	live := &liveOutput{stream: newSSEStream(rec), inc: 1, step: "logs"}
+	live := newLiveOutput(newSSEStream(rec), 1, "logs")
 	b.SetBytes(int64(len(chunk)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -75,7 +75,7 @@ func FuzzLiveOutput(f *testing.F) {
 		a := min(int(cut1), len(out))
 		b := min(max(int(cut2), a), len(out))
 		rec := httptest.NewRecorder()
-		live := &liveOutput{stream: newSSEStream(rec), inc: 1, step: "s"}
+		live := newLiveOutput(newSSEStream(rec), 1, "s")
 		for _, chunk := range [][]byte{out[:a], out[a:b], out[b:]} {
 			if n, err := live.Write(chunk); n != len(chunk) || err != nil {
 				t.Fatalf("Write = %d, %v", n, err)

@@ -540,3 +540,27 @@ func TestAuditVerifyRoute(t *testing.T) {
 		t.Errorf("responder verify: %v", err)
 	}
 }
+
+// slowDecider is a step service that takes a while before the runner
+// decides anything, as a loaded machine does.
+type slowDecider struct {
+	quench.StepService
+	delay time.Duration
+}
+
+func (s slowDecider) RunStep(ctx context.Context, req quench.StepRunRequest) (*quench.StepRun, error) {
+	time.Sleep(s.delay)
+	return s.StepService.RunStep(ctx, req)
+}
+
+// A streamed run that the runner refuses is a plain 403 however long the
+// runner took to decide: heartbeats start only once it accepted the step.
+func TestStreamedRefusalAfterHeartbeats(t *testing.T) {
+	e := newStepEnv(t, "sqlite", func(s *Server) { s.Heartbeat = time.Millisecond })
+	e.srv.Steps = slowDecider{StepService: e.srv.Steps, delay: 100 * time.Millisecond}
+	id := e.openRunbookIncident()
+	got := e.doHeaders("POST", runPath(id, "clean-tmp"), e.secrets[quench.RoleResponder], map[string]string{"Accept": "text/event-stream"}, []byte(`{}`))
+	if got.status != 403 || !strings.Contains(got.errorMessage(), "confirm") {
+		t.Errorf("streamed refusal after 100 heartbeat periods: %s", got)
+	}
+}

@@ -123,6 +123,9 @@ func (r *Runner) RunStep(ctx context.Context, req quench.StepRunRequest) (*quenc
 		r.refuse(ctx, key, p.info(), msg, false)
 		return nil, quench.Errorf(quench.ECONFLICT, "%s", msg)
 	}
+	if n, ok := req.Live.(quench.StepAcceptNotifier); ok {
+		n.StepAccepted()
+	}
 	return r.execute(ctx, p)
 }
 
