@@ -214,13 +214,13 @@ func TestPercentile(t *testing.T) {
 
 func TestProbeSync(t *testing.T) {
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	p, err := probeSync(ctx, dir, 10*time.Millisecond)
+	// A sample count, not a deadline: a loaded machine may take long over
+	// each fsync, and the test checks the figures, not the disk's speed.
+	p, err := probeSync(context.Background(), dir, time.Millisecond, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Samples < 3 || p.P50ms <= 0 || p.Maxms < p.P99ms || p.P99ms < p.P50ms {
+	if p.Samples != 5 || p.P50ms <= 0 || p.Maxms < p.P99ms || p.P99ms < p.P50ms {
 		t.Errorf("probe %+v: want several ordered samples", p)
 	}
 	if left, _ := os.ReadDir(dir); len(left) != 0 {

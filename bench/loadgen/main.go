@@ -133,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.SyncDir != "" {
 		probe = make(chan *SyncProbe, 1)
 		go func() {
-			p, err := probeSync(probeCtx, o.SyncDir, 100*time.Millisecond)
+			p, err := probeSync(probeCtx, o.SyncDir, 100*time.Millisecond, 0)
 			if err != nil {
 				fmt.Fprintln(stderr, "loadgen: sync probe:", err)
 			}

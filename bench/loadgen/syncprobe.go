@@ -20,8 +20,9 @@ type SyncProbe struct {
 	Maxms   float64 `json:"max_ms"`
 }
 
-// probeSync samples until ctx ends. The file is removed afterwards.
-func probeSync(ctx context.Context, dir string, every time.Duration) (*SyncProbe, error) {
+// probeSync samples until ctx ends, or until it has limit samples when
+// limit is positive. The file is removed afterwards.
+func probeSync(ctx context.Context, dir string, every time.Duration, limit int) (*SyncProbe, error) {
 	f, err := os.CreateTemp(dir, "loadgen-sync-*")
 	if err != nil {
 		return nil, err
@@ -32,15 +33,10 @@ func probeSync(ctx context.Context, dir string, every time.Duration) (*SyncProbe
 	var lat []time.Duration
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for i := int64(0); ; i++ {
+	for i := int64(0); limit <= 0 || len(lat) < limit; i++ {
 		select {
 		case <-ctx.Done():
-			slices.Sort(lat)
-			p := &SyncProbe{Samples: len(lat), P50ms: ms(percentile(lat, 50)), P99ms: ms(percentile(lat, 99))}
-			if len(lat) > 0 {
-				p.Maxms = ms(lat[len(lat)-1])
-			}
-			return p, nil
+			return summarizeSync(lat), nil
 		case <-t.C:
 		}
 		start := time.Now()
@@ -53,6 +49,17 @@ func probeSync(ctx context.Context, dir string, every time.Duration) (*SyncProbe
 		}
 		lat = append(lat, time.Since(start))
 	}
+	return summarizeSync(lat), nil
+}
+
+// summarizeSync turns sync latencies into the probe's figures.
+func summarizeSync(lat []time.Duration) *SyncProbe {
+	slices.Sort(lat)
+	p := &SyncProbe{Samples: len(lat), P50ms: ms(percentile(lat, 50)), P99ms: ms(percentile(lat, 99))}
+	if len(lat) > 0 {
+		p.Maxms = ms(lat[len(lat)-1])
+	}
+	return p
 }
 
 // probeDir resolves the -sync-probe flag's directory.
