@@ -96,7 +96,8 @@ type IncidentService interface {
 	// AddEvent appends an event to an incident's timeline (a note, a
 	// page); a note is published as IncidentNoteAdded.
 	AddEvent(ctx context.Context, ev TimelineEvent) (*TimelineEvent, error)
-	// CountIncidents counts incidents by status, for metrics and the UI.
+	// CountIncidents counts incidents by status, for metrics and the UI;
+	// drill incidents (IsDrill) are not counted.
 	CountIncidents(ctx context.Context) (IncidentCounts, error)
 }
 

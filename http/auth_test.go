@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/sqldb"
 )
 
 // credential is one column of the role matrix.
@@ -87,6 +88,16 @@ func matrixRequests(t *testing.T) map[string]matrixRequest {
 		"GET /api/v1/deploys":  static("/api/v1/deploys", ""),
 		"POST /api/v1/deploys": static("/api/v1/deploys", `{"service":"api","sha":"0a1b2c3"}`),
 
+		"GET /api/v1/drills": static("/api/v1/drills", ""),
+		"GET /api/v1/drills/{id}": func(e *testEnv, secret string) (string, []byte) {
+			d := &quench.Drill{RunbookID: "db-down", Actor: "matrix"}
+			if err := sqldb.NewDrillService(e.db).CreateDrill(context.Background(), d); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("/api/v1/drills/%d", d.ID), nil
+		},
+		"POST /api/v1/drills": static("/api/v1/drills", `{"runbooks":["db-down"]}`),
+
 		"GET /api/v1/runbooks":      static("/api/v1/runbooks", ""),
 		"GET /api/v1/runbooks/{id}": static("/api/v1/runbooks/db-down", ""),
 
@@ -144,6 +155,10 @@ var wantRole = map[string]quench.TokenRole{
 
 	"GET /api/v1/deploys":  quench.RoleViewer,
 	"POST /api/v1/deploys": quench.RoleResponder,
+
+	"GET /api/v1/drills":      quench.RoleViewer,
+	"GET /api/v1/drills/{id}": quench.RoleViewer,
+	"POST /api/v1/drills":     quench.RoleResponder, // a drill opens an incident and runs the diagnosis, like a person's read-only step
 
 	"GET /api/v1/runbooks":      quench.RoleViewer,
 	"GET /api/v1/runbooks/{id}": quench.RoleViewer,

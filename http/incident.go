@@ -40,6 +40,9 @@ type IncidentView struct {
 	AcknowledgedBy string            `json:"acknowledged_by,omitempty"`
 	ResolvedAt     *time.Time        `json:"resolved_at"`
 	ResolvedBy     string            `json:"resolved_by,omitempty"`
+	// Drill marks an incident a drill opened (quench drill): a rehearsal,
+	// paged to no one and left out of the statistics.
+	Drill bool `json:"drill,omitempty"`
 
 	// Timeline is set on GET /api/v1/incidents/{id} only, oldest first.
 	Timeline []quench.TimelineEvent `json:"timeline,omitzero"`
@@ -80,7 +83,7 @@ func NewIncidentView(inc *quench.Incident) *IncidentView {
 		AlertCount: inc.AlertCount, Labels: inc.Labels, Annotations: inc.Annotations,
 		OpenedAt: inc.OpenedAt, LastSeenAt: inc.LastSeenAt,
 		AcknowledgedAt: inc.AcknowledgedAt, AcknowledgedBy: inc.AcknowledgedBy,
-		ResolvedAt: inc.ResolvedAt, ResolvedBy: inc.ResolvedBy,
+		ResolvedAt: inc.ResolvedAt, ResolvedBy: inc.ResolvedBy, Drill: inc.IsDrill(),
 	}
 	if inc.RunbookID != "" {
 		id := inc.RunbookID

@@ -55,6 +55,9 @@ func newMetrics(reg *prometheus.Registry, s *Server, log *slog.Logger) *metrics 
 	m.ingestDuration = register(reg, m.ingestDuration, log)
 	m.requests = register(reg, m.requests, log)
 	register(reg, prometheus.Collector(newIncidentCollector(s)), log)
+	if s.Drills != nil {
+		register(reg, prometheus.Collector(newDrillCollector(s)), log) // drill.go
+	}
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
 		ErrorHandling: promhttp.ContinueOnError,

@@ -53,6 +53,10 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/deploys", quench.RoleViewer, s.handleListDeploys},
 		{"POST /api/v1/deploys", quench.RoleResponder, s.handleRecordDeploy},
 
+		{"GET /api/v1/drills", quench.RoleViewer, s.handleListDrills},
+		{"GET /api/v1/drills/{id}", quench.RoleViewer, s.handleGetDrill},
+		{"POST /api/v1/drills", quench.RoleResponder, s.handleStartDrills},
+
 		{"GET /api/v1/runbooks", quench.RoleViewer, s.handleListRunbooks},
 		{"GET /api/v1/runbooks/{id}", quench.RoleViewer, s.handleGetRunbook},
 

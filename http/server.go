@@ -71,6 +71,10 @@ type Server struct {
 	// answering 503 "step runner not configured".
 	Steps quench.StepService
 
+	// Drills runs drills (drill.Service). Nil leaves the drill routes
+	// answering 503 and /metrics without drill series.
+	Drills quench.DrillService
+
 	// Sessions stores the web UI's sign-ins. Nil leaves the web UI off
 	// (ui.go); the API does not need it.
 	Sessions quench.SessionService

@@ -47,7 +47,8 @@ func stepRunbook() *quench.Runbook {
 type stepEnv struct {
 	*testEnv
 	runner *runner.Runner
-	marker string // the file clean-tmp creates
+	drills *lazyDrills // drill_test.go
+	marker string      // the file clean-tmp creates
 	logs   *syncBuffer
 }
 
@@ -55,7 +56,7 @@ type stepEnv struct {
 // target runs the step runbook's commands.
 func newStepEnv(t testing.TB, dialect string, opts ...func(*Server)) *stepEnv {
 	t.Helper()
-	se := &stepEnv{logs: &syncBuffer{}}
+	se := &stepEnv{logs: &syncBuffer{}, drills: &lazyDrills{}}
 	dir := t.TempDir()
 	se.marker = filepath.Join(dir, "cleaned")
 	withRunner := func(s *Server) {
@@ -79,8 +80,10 @@ func newStepEnv(t testing.TB, dialect string, opts ...func(*Server)) *stepEnv {
 		t.Cleanup(func() { r.Close() })
 		se.runner = r
 		s.Steps = r
+		s.Drills = se.drills
 	}
 	se.testEnv = newEnv(t, dialect, append([]func(*Server){withRunner}, opts...)...)
+	se.openDrills(t)
 	return se
 }
 

@@ -354,11 +354,12 @@ func (s *IncidentService) CountIncidents(ctx context.Context) (quench.IncidentCo
 		c.OpenBySeverity[sev] = 0
 	}
 	var total int64
-	if err := s.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents`).Scan(&total); err != nil {
+	// Drill incidents are rehearsals, not incidents: statistics leave them out.
+	if err := s.db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE source <> $1`, quench.SourceDrill).Scan(&total); err != nil {
 		return c, readErr(ctx, "count incidents", err)
 	}
 	rows, err := s.db.r.QueryContext(ctx, `SELECT status, severity, runbook_id IS NULL, COUNT(*) FROM incidents
-		WHERE status IN ('triggered', 'acknowledged') GROUP BY status, severity, runbook_id IS NULL`)
+		WHERE status IN ('triggered', 'acknowledged') AND source <> $1 GROUP BY status, severity, runbook_id IS NULL`, quench.SourceDrill)
 	if err != nil {
 		return c, readErr(ctx, "count incidents", err)
 	}

@@ -90,8 +90,8 @@ func newIncidentsCommand() *cobra.Command {
 			fmt.Fprintln(w, "ID\tSTATUS\tSEVERITY\tRUNBOOK\tALERTS\tOPENED\tSUMMARY")
 			now := time.Now()
 			for _, inc := range list.Incidents {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", inc.ID, inc.Status, inc.Severity, runbookName(inc.Runbook),
-					inc.AlertCount, age(now, inc.OpenedAt), printable(inc.Summary, 80))
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s%s\n", inc.ID, inc.Status, inc.Severity, runbookName(inc.Runbook),
+					inc.AlertCount, age(now, inc.OpenedAt), drillMark(inc), printable(inc.Summary, 80))
 			}
 			if err := w.Flush(); err != nil {
 				return err
@@ -142,7 +142,7 @@ func newIncidentCommand() *cobra.Command {
 const outputLines = 12
 
 func printIncident(out io.Writer, inc *quenchhttp.IncidentView, fullOutput bool) {
-	fmt.Fprintf(out, "Incident #%d  %s  %s\n", inc.ID, strings.ToUpper(string(inc.Status)), inc.Severity)
+	fmt.Fprintf(out, "%sIncident #%d  %s  %s\n", drillMark(inc), inc.ID, strings.ToUpper(string(inc.Status)), inc.Severity)
 	fmt.Fprintf(out, "Summary:  %s\n", printable(inc.Summary, 0))
 	fmt.Fprintf(out, "Runbook:  %s\n", runbookName(inc.Runbook))
 	fmt.Fprintf(out, "Source:   %s (%s), dedup key %s, %d alert(s)\n", inc.Source, inc.Integration, printable(inc.DedupKey, 0), inc.AlertCount)

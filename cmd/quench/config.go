@@ -38,6 +38,8 @@ type Config struct {
 	// Secrets are given to every step like Env, and their values are
 	// scrubbed from all output before it is stored, shown or logged.
 	Secrets map[string]string `yaml:"secrets"`
+	// Drills are runbook drills run on a schedule (drill.go).
+	Drills DrillsConfig `yaml:"drills"`
 
 	// source is where the file's keys are, for Validate's errors; nil
 	// when the config came from no file.
@@ -202,6 +204,9 @@ func (c *Config) validate() error {
 	}
 	if c.Diagnosis.Timeout <= 0 {
 		return fieldErrorf("diagnosis.timeout", "must be positive")
+	}
+	if err := c.Drills.validate(); err != nil {
+		return err
 	}
 	if c.Diagnosis.MaxOutput < 1024 {
 		return fieldErrorf("diagnosis.max_output", "%d: want at least 1024 bytes", c.Diagnosis.MaxOutput)

@@ -87,6 +87,8 @@ remediation is guided and confirmed, and everything is audited.`,
 		newPageCommand(),
 		newEscalateCommand(),
 		newNotifyCommand(),
+		newDrillCommand(),
+		newDrillsCommand(),
 	)
 	return root
 }

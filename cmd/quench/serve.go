@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/quench-sh/quench/drill"
 	"github.com/quench-sh/quench/escalate"
 	quenchhttp "github.com/quench-sh/quench/http"
 	"github.com/quench-sh/quench/ingest"
@@ -37,6 +38,7 @@ type ServeCommand struct {
 	Server *quenchhttp.Server
 	Runner *runner.Runner   // diagnosis and remediation (steprunner.go)
 	Paging *escalate.Engine // escalation and notifications (paging.go); nil when off
+	Drills *drill.Service   // drills on request and on schedule (drill.go)
 
 	stopPaging func()
 }
@@ -172,6 +174,10 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if err := s.openPaging(ctx, srv, reg); err != nil {
 		return err
 	}
+	if s.Drills, err = s.openDrills(ctx, srv); err != nil {
+		return fmt.Errorf("drills: %w", err)
+	}
+	srv.Drills = s.Drills
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
@@ -184,6 +190,10 @@ func (s *ServeCommand) Close(ctx context.Context) error {
 	var errs []error
 	if s.Server != nil {
 		errs = append(errs, s.Server.Close(ctx))
+	}
+	// Drills stop waiting on the runner first.
+	if s.Drills != nil {
+		errs = append(errs, s.Drills.Close())
 	}
 	// Escalation stops (sends in flight finish and are recorded) before
 	// the database closes.

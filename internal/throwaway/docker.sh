@@ -53,9 +53,11 @@ compose_ps() {
 	local quiet= services=()
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-q | --quiet) quiet=1 ;;
-		-a | --all) ;;
+		--quiet) quiet=1 ;;
+		--all) ;;
 		--format) shift ;;
+		--*) ;;
+		-*q*) quiet=1 ;; # -q, and clustered: -aq, -qa
 		-*) ;;
 		*) known "$1"; services+=("$1") ;;
 		esac
