@@ -439,6 +439,9 @@ func (e *Engine) reload(ctx context.Context) error {
 	}
 	seen := map[int64]bool{}
 	for _, oe := range open {
+		if oe.Incident.IsDrill() {
+			continue // a drill (quench drill) pages no one
+		}
 		seen[oe.Incident.ID] = true
 		tr := e.tracked[oe.Incident.ID]
 		if tr == nil {
@@ -533,6 +536,9 @@ func (e *Engine) start(ctx context.Context, id int64, at time.Time) {
 	}
 	if in.Status != quench.StatusTriggered || e.tracked[id] != nil {
 		return // not for paging, or already escalating (a reload saw it first)
+	}
+	if in.IsDrill() {
+		return // a drill (quench drill) pages no one
 	}
 	tr := &tracked{incident: in, runbook: e.runbookTitle(ctx, in.RunbookID), state: e.newState(ctx, in)}
 	if at.IsZero() || at.Before(e.Now().Add(-time.Minute)) {
