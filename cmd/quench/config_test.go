@@ -40,6 +40,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"local as ssh", "targets:\n  local:\n    ssh:\n      addr: h:22\n", "quench.yaml:2: targets.local: is the local machine"},
 		{"zero workers", "diagnosis:\n  workers: 0\n", "quench.yaml:2: diagnosis.workers: 0: want 1 to 256"},
 		{"empty listen", "# comment\nlisten: \"\"\n", "quench.yaml:2: listen: must not be empty"},
+		{"long session", "web:\n  session_ttl: 200h\n", "quench.yaml:2: web.session_ttl: 200h0m0s: want at most 168h0m0s"},
+		{"bad proxy address", "web:\n  trusted_proxies: [10.0.0.0/33]\n", `quench.yaml:2: web.trusted_proxies: "10.0.0.0/33": want an address or a CIDR range`},
+		{"proxy header untrusted", "web:\n  proxy_auth:\n    user_header: Remote-User\n", "quench.yaml:3: web.proxy_auth.user_header: needs web.trusted_proxies"},
+		{"bad proxy role", "web:\n  trusted_proxies: [127.0.0.1]\n  proxy_auth:\n    user_header: Remote-User\n    groups:\n      ops: god\n",
+			`web.proxy_auth.groups.ops: "god": want viewer, responder, admin or owner`},
+		{"ingest proxy role", "web:\n  proxy_auth:\n    default_role: ingest\n", `quench.yaml:3: web.proxy_auth.default_role: "ingest": want viewer`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "quench.yaml")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -33,38 +32,39 @@ type ProxyAuthConfig struct {
 	DefaultRole  string            `yaml:"default_role"`  // for anyone else; empty refuses them
 }
 
-// validate checks the web section; it runs with Config.Validate.
+// validate checks the web section; it runs with Config.Validate, whose
+// errors carry the file:line of the key.
 func (w *WebConfig) validate() error {
 	if w.SessionTTL < 0 || w.SessionTTL > quench.MaxSessionTTL {
-		return fmt.Errorf("config: web.session_ttl %s: want at most %s", w.SessionTTL, quench.MaxSessionTTL)
+		return fieldErrorf("web.session_ttl", "%s: want at most %s", w.SessionTTL, quench.MaxSessionTTL)
 	}
 	if _, err := w.proxies(); err != nil {
 		return err
 	}
 	pa := w.ProxyAuth
 	if pa.UserHeader != "" && len(w.TrustedProxies) == 0 {
-		return fmt.Errorf("config: web.proxy_auth.user_header needs web.trusted_proxies: the header is believed only from those addresses")
+		return fieldErrorf("web.proxy_auth.user_header", "needs web.trusted_proxies: the header is believed only from those addresses")
 	}
-	check := func(where, role string) error {
-		if role == "" && where == "web.proxy_auth.default_role" {
-			return nil
-		}
-		if quench.TokenRole(role).Level() == 0 {
-			return fmt.Errorf("config: %s %q: want viewer, responder, admin or owner", where, role)
+	role := func(key, r string) error {
+		if quench.TokenRole(r).Level() == 0 {
+			return fieldErrorf(key, "%q: want viewer, responder, admin or owner", r)
 		}
 		return nil
 	}
 	for u, r := range pa.Users {
-		if err := check("web.proxy_auth.users."+u, r); err != nil {
+		if err := role("web.proxy_auth.users."+u, r); err != nil {
 			return err
 		}
 	}
 	for g, r := range pa.Groups {
-		if err := check("web.proxy_auth.groups."+g, r); err != nil {
+		if err := role("web.proxy_auth.groups."+g, r); err != nil {
 			return err
 		}
 	}
-	return check("web.proxy_auth.default_role", pa.DefaultRole)
+	if pa.DefaultRole != "" {
+		return role("web.proxy_auth.default_role", pa.DefaultRole)
+	}
+	return nil
 }
 
 // proxies parses trusted_proxies: single addresses or CIDR ranges.
@@ -78,7 +78,7 @@ func (w *WebConfig) proxies() ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(s)
 		if err != nil {
-			return nil, fmt.Errorf("config: web.trusted_proxies %q: want an address or a CIDR range such as 10.0.0.0/8", s)
+			return nil, fieldErrorf("web.trusted_proxies", "%q: want an address or a CIDR range such as 10.0.0.0/8", s)
 		}
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
