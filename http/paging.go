@@ -42,11 +42,20 @@ func (s *Server) pagingRoutes() []endpoint {
 
 // pagingReady answers 503 when paging is not configured, and says so.
 func (s *Server) pagingReady(w http.ResponseWriter, r *http.Request) bool {
-	if s.Paging == nil || s.Overrides == nil || s.Notifications == nil {
-		s.writeError(w, r, quench.Errorf(quench.EUNAVAILABLE, "paging is not configured on this server (paging.oncall in the config)"))
+	if err := s.pagingUnavailable(); err != nil {
+		s.writeError(w, r, err)
 		return false
 	}
 	return true
+}
+
+// pagingUnavailable says why paging cannot serve, or nil when it can; the
+// API and the web UI both ask it.
+func (s *Server) pagingUnavailable() error {
+	if s.Paging == nil || s.Overrides == nil || s.Notifications == nil {
+		return quench.Errorf(quench.EUNAVAILABLE, "paging is not configured on this server (paging.oncall in the config)")
+	}
+	return nil
 }
 
 // queryTime reads an RFC 3339 time parameter, or def when absent.

@@ -54,6 +54,7 @@ type incidentPage struct {
 	Deploys          []*quench.Deploy
 	LastGood         *quench.Deploy
 	Timeline         []timelineItem
+	CanEscalate      bool // paging is configured and the person may escalate
 }
 
 // handleIncidentPage shows one incident. ?part=head and ?part=timeline
@@ -71,6 +72,7 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := incidentPage{page: s.newPage(r, fmt.Sprintf("#%d %s", inc.ID, quench.CutText(inc.Summary, 80)), "incidents"), Incident: inc}
+	p.CanEscalate = p.CanRespond() && s.pagingUnavailable() == nil
 	part := r.URL.Query().Get("part")
 	if part == "" || part == "timeline" {
 		if p.Timeline, err = s.timeline(ctx, id); err != nil {

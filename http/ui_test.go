@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,7 +105,8 @@ func TestUIRoleMatrix(t *testing.T) {
 		"GET /incidents/{id}/steps/{name}/confirm": quench.RoleResponder, "POST /incidents/{id}/steps/{name}/run": quench.RoleResponder,
 		"GET /runbooks": quench.RoleViewer, "GET /runbooks/{id}": quench.RoleViewer,
 		"GET /deploys": quench.RoleViewer, "POST /deploys": quench.RoleResponder,
-		"GET /audit": quench.RoleAdmin,
+		"GET /audit":                    quench.RoleAdmin,
+		"POST /incidents/{id}/escalate": quench.RoleResponder, "GET /oncall": quench.RoleViewer,
 	}
 	e.srv.Handler()
 	for _, rt := range e.srv.uiRoutes {
@@ -146,7 +148,11 @@ func TestUIRoleMatrix(t *testing.T) {
 			"POST /deploys": func() (string, url.Values) {
 				return "/deploys", url.Values{"service": {"api"}, "sha": {"0a1b2c3"}}
 			},
-			"GET /audit": func() (string, url.Values) { return "/audit", nil },
+			"GET /audit":  func() (string, url.Values) { return "/audit", nil },
+			"GET /oncall": func() (string, url.Values) { return "/oncall", nil },
+			"POST /incidents/{id}/escalate": func() (string, url.Values) {
+				return fmt.Sprintf("/incidents/%d/escalate", e.openIncident()), url.Values{}
+			},
 		}
 	}()
 	for _, role := range []quench.TokenRole{"", quench.RoleViewer, quench.RoleResponder, quench.RoleAdmin, quench.RoleOwner} {
@@ -321,5 +327,41 @@ func TestUINotFound(t *testing.T) {
 	api := e.browser(t).req("GET", "/api/v1/nope", nil, map[string]string{"Accept": "text/html"})
 	if api.status != 404 || !strings.Contains(api.header.Get("Content-Type"), "application/json") {
 		t.Errorf("API path: %s", api)
+	}
+}
+
+// TestUIPaging shows who is on call and lets a responder escalate, through
+// the paging engine the API uses.
+func TestUIPaging(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	id := e.openIncident()
+	b := e.browser(t)
+	b.signIn(quench.RoleResponder)
+	oncall := b.get("/oncall")
+	if oncall.status != 200 || !contains(string(oncall.body), "<code>oncall-ops</code>") || !contains(string(oncall.body), "<code>backend-lead</code>") {
+		t.Fatalf("on-call page: %s", oncall)
+	}
+	page := b.get(fmt.Sprintf("/incidents/%d", id))
+	if !contains(string(page.body), `id="escalate-form"`) {
+		t.Fatalf("a responder is not offered Escalate")
+	}
+	if got := b.post(fmt.Sprintf("/incidents/%d/escalate", id), nil); got.status != 303 {
+		t.Fatalf("escalate: %s", got)
+	}
+	tl, err := e.srv.Incidents.Timeline(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range tl {
+		kinds = append(kinds, ev.Kind+" by "+ev.Actor)
+	}
+	if !slices.Contains(kinds, "escalated by test-responder") {
+		t.Errorf("after Escalate the timeline is %q, want it escalated by the signed-in person", kinds)
+	}
+	v := e.browser(t)
+	v.signIn(quench.RoleViewer)
+	if contains(string(v.get(fmt.Sprintf("/incidents/%d", id)).body), "escalate-form") {
+		t.Error("a viewer is offered Escalate")
 	}
 }
