@@ -365,3 +365,36 @@ func TestUIPaging(t *testing.T) {
 		t.Error("a viewer is offered Escalate")
 	}
 }
+
+// A drill incident says so on the list and on its page; a real one does not.
+func TestUIDrillBadge(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	res, err := e.store.IngestAlerts(context.Background(), []quench.Alert{
+		{Source: quench.SourceDrill, Integration: "drill", DedupKey: "drill-1", Action: quench.ActionTrigger,
+			Severity: quench.SeverityHigh, Summary: "rehearsal of db-down", ReceivedAt: time.Now()},
+		{Source: quench.SourceGeneric, Integration: "test", DedupKey: "real-1", Action: quench.ActionTrigger,
+			Severity: quench.SeverityHigh, Summary: "the real thing", ReceivedAt: time.Now()},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drill, real := res[0].IncidentID, res[1].IncidentID
+	b := e.browser(t)
+	b.signIn(quench.RoleViewer)
+	badge := regexp.MustCompile(`<span class="status drill"[^>]*>drill</span>`)
+	list := b.get("/incidents")
+	rows := regexp.MustCompile(`(?s)<li class="inc [^"]*" id="inc-(\d+)".*?</li>`).FindAllSubmatch(list.body, -1)
+	seen := map[string]bool{}
+	for _, row := range rows {
+		seen[string(row[1])] = badge.Match(row[0])
+	}
+	if !seen[fmt.Sprint(drill)] || seen[fmt.Sprint(real)] {
+		t.Errorf("list badges by incident %v: want only #%d marked as a drill", seen, drill)
+	}
+	if page := b.get(fmt.Sprintf("/incidents/%d", drill)); !badge.Match(page.body) {
+		t.Errorf("the drill incident's page does not say it is a drill")
+	}
+	if page := b.get(fmt.Sprintf("/incidents/%d", real)); badge.Match(page.body) {
+		t.Errorf("a real incident's page is marked as a drill")
+	}
+}

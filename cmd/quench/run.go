@@ -37,8 +37,9 @@ its runbook's, each with its number, name, class and status.
 With STEP (a name or a number from that list), show the step (its class and
 why, where it runs, its command) and run it on the server, streaming the
 output here. A mutating or unknown step, or one marked confirm, asks first:
-"Run this mutating step on TARGET? [y/N]"; anything but y or yes aborts.
---yes answers for scripts; without a terminal and without --yes nothing runs.
+"Run this mutating step on TARGET? [y/N]"; anything but y or yes aborts. A
+step the runbook marks destructive (it cannot be undone) asks for its name to
+be typed instead. --yes answers for scripts; without a terminal and without --yes nothing runs.
 --dry-run shows exactly what would run, where, and with which environment
 variable names, and runs nothing.
 
@@ -251,12 +252,24 @@ func (r *stepRun) confirm(st *quenchhttp.StepStateView) error {
 	if !interactive(in) {
 		return fmt.Errorf("step %s is %s and needs confirmation, but there is no terminal to ask on: pass --yes to run it (or --dry-run to see what it would do)", st.Name, what)
 	}
-	fmt.Fprintf(r.errOut(), "Run this %s step on %s? [y/N] ", what, targetName(st.Target))
-	line, err := bufio.NewReader(in).ReadString('\n')
-	answer := strings.ToLower(strings.TrimSpace(line))
-	if answer == "y" || answer == "yes" {
-		return nil
+	var line string
+	var err error
+	if st.Destructive {
+		// As the web UI does: a step that loses data or work for good is
+		// confirmed by typing its name, not by a reflexive "y".
+		fmt.Fprintf(r.errOut(), "Step %s is DESTRUCTIVE (it cannot be undone). Type its name to run it on %s: ", st.Name, targetName(st.Target))
+		line, err = bufio.NewReader(in).ReadString('\n')
+		if strings.TrimSpace(line) == st.Name {
+			return nil
+		}
+	} else {
+		fmt.Fprintf(r.errOut(), "Run this %s step on %s? [y/N] ", what, targetName(st.Target))
+		line, err = bufio.NewReader(in).ReadString('\n')
+		if answer := strings.ToLower(strings.TrimSpace(line)); answer == "y" || answer == "yes" {
+			return nil
+		}
 	}
+	answer := strings.TrimSpace(line)
 	if err != nil && answer == "" {
 		fmt.Fprintln(r.errOut())
 		fmt.Fprintln(r.errOut(), "no answer: nothing was run (pass --yes to run without asking)")

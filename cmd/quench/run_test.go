@@ -147,7 +147,7 @@ func TestRunListsSteps(t *testing.T) {
 	}
 	code, out, _ = runCmd(t, "run", sid, "--json")
 	var list quenchhttp.StepList
-	if code != 0 || decodeJSON(out, &list) != nil || len(list.Steps) != 5 || list.Steps[4].Name != "clean-tmp" {
+	if code != 0 || decodeJSON(out, &list) != nil || len(list.Steps) != 6 || list.Steps[4].Name != "clean-tmp" {
 		t.Errorf("run --json: exit %d\n%s", code, out)
 	}
 	if code, _, errOut := runCmd(t, "run", "nope"); code != 2 || !strings.Contains(errOut, "positive number") {
@@ -195,6 +195,30 @@ func TestRunReadOnlyStep(t *testing.T) {
 	code, _, errOut = runCmd(t, "run", sid, "usage", "--token", ss.tokens[quench.RoleViewer])
 	if code != 1 || !strings.Contains(errOut, "responder") {
 		t.Errorf("viewer run: exit %d %q", code, errOut)
+	}
+}
+
+// A destructive step is confirmed by typing its name; "y" is not enough.
+func TestRunDestructiveAsksForTheName(t *testing.T) {
+	ss := startStepServer(t)
+	sid := fmt.Sprint(ss.openIncident(t))
+	wiped := filepath.Join(filepath.Dir(ss.marker), "wiped")
+	prompt := "Step wipe-scratch is DESTRUCTIVE (it cannot be undone). Type its name to run it on local:"
+	for _, stdin := range []string{"y\n", "yes\n", "wipe\n", ""} {
+		code, _, errOut := runIn(t, strings.NewReader(stdin), "run", sid, "wipe-scratch")
+		if code != 1 || !strings.Contains(errOut, prompt) || !strings.Contains(errOut, "nothing was run") {
+			t.Errorf("stdin %q: exit %d %q", stdin, code, errOut)
+		}
+		if _, err := os.Stat(wiped); err == nil {
+			t.Fatalf("stdin %q ran the destructive step", stdin)
+		}
+	}
+	code, _, errOut := runIn(t, strings.NewReader("wipe-scratch\n"), "run", sid, "wipe-scratch")
+	if code != 0 {
+		t.Fatalf("typing the name: exit %d %q", code, errOut)
+	}
+	if _, err := os.Stat(wiped); err != nil {
+		t.Fatalf("the step did not run after its name was typed: %v", err)
 	}
 }
 
