@@ -51,14 +51,11 @@ func (c *classifier) source(w *syntax.Word) string {
 // words is one unknown word.
 func (c *classifier) fields(w *syntax.Word) []word {
 	words := []*syntax.Word{w}
-	if cp := copyWord(w); syntax.SplitBraces(cp) {
-		words = words[:0]
-		for bw, err := range expand.BracesSeq(nil, cp) {
-			if err != nil || len(words) == maxBraceWords {
-				c.segs(w.Parts, false) // still walk what it runs
-				return []word{{src: c.source(w), val: dynMark, dyn: true, inject: true, split: true, brace: true}}
-			}
-			words = append(words, bw)
+	if hasBrace(w) {
+		words = c.braces(w)
+		if words == nil {
+			c.segs(w.Parts, false) // still walk what it runs
+			return []word{{src: c.source(w), val: dynMark, dyn: true, inject: true, split: true, brace: true}}
 		}
 	}
 	src := c.source(w)
@@ -72,6 +69,33 @@ func (c *classifier) fields(w *syntax.Word) []word {
 		}
 	}
 	return out
+}
+
+// hasBrace reports an unquoted { in a word, the only place brace
+// expansion can start.
+func hasBrace(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.IndexByte(l.Value, '{') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// braces returns the words a word brace-expands to, itself when it has
+// no brace expansion, or nil when it expands to more than maxBraceWords.
+func (c *classifier) braces(w *syntax.Word) []*syntax.Word {
+	words := []*syntax.Word{w}
+	if cp := copyWord(w); syntax.SplitBraces(cp) {
+		words = words[:0]
+		for bw, err := range expand.BracesSeq(nil, cp) {
+			if err != nil || len(words) == maxBraceWords {
+				return nil
+			}
+			words = append(words, bw)
+		}
+	}
+	return words
 }
 
 // copyWord copies a word's literal parts, which SplitBraces rewrites.
