@@ -437,8 +437,8 @@ func (c *classifier) callFunc(name string, args []word, stdin *word) verdict {
 // shadows reports a function name that is also a command, a builtin or a
 // keyword the classifier knows.
 func (c *classifier) shadows(name string) bool {
-	if name == "" || strings.ContainsAny(name, "/=$`\\") {
-		return true
+	if name == "" || strings.ContainsAny(name, "/=$`\\") || name == "command_not_found_handle" {
+		return true // bash runs command_not_found_handle for every program it cannot find
 	}
 	if _, ok := builtinOf(name); ok {
 		return true
