@@ -190,7 +190,9 @@ func (c *classifier) script(w word, who string) verdict {
 	return c.scriptAs(w, who, syntax.LangBash)
 }
 
-func (c *classifier) scriptAs(w word, who string, lang syntax.LangVariant) verdict {
+// scriptAs classifies a command string in a new shell of the given
+// dialect; args are its positional parameters ($1 …), when given.
+func (c *classifier) scriptAs(w word, who string, lang syntax.LangVariant, args ...word) verdict {
 	s, ok := w.lit()
 	if !ok {
 		return unk(who + ": runs a command string only known at run time")
@@ -205,6 +207,12 @@ func (c *classifier) scriptAs(w word, who string, lang syntax.LangVariant) verdi
 	sub := newClassifier(s, c.opts)
 	sub.depth = c.depth + 1
 	sub.stdin = c.stdin
+	for _, a := range args {
+		if a.split {
+			sub.st.argsKnown = false
+		}
+		sub.st.args = append(sub.st.args, a.asValue())
+	}
 	sub.file(f)
 	if len(sub.out) == 0 {
 		return ro(who + ": runs nothing")

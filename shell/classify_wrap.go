@@ -211,5 +211,9 @@ func shellRule(c *classifier, x *call) verdict {
 	if x.name != "bash" || cl.has("--posix") {
 		lang = syntax.LangPOSIX
 	}
-	return c.scriptAs(cl.args[0], x.name+" -c", lang)
+	var args []word // after the command string come $0, then $1 …
+	if len(cl.args) > 2 {
+		args = cl.args[2:]
+	}
+	return c.scriptAs(cl.args[0], x.name+" -c", lang, args...)
 }
