@@ -75,11 +75,9 @@ type Options struct {
 }
 
 // EnvOptions returns the Options of steps run with the operator's
-// environment maps (config env and secrets): their names are the
-// operator's variables. The runner classifies every step with it right
-// before running it; the linter, which has no configuration, uses the
-// zero Options, so a name outside the upper-case rule of OperatorVar is
-// trusted at run time only.
+// environment maps: their names are the operator's variables. The runner
+// classifies every step with the config's env and secrets right before
+// running it; the linter with the variables the pack declares.
 func EnvOptions(envs ...map[string]string) Options {
 	var names []string
 	for _, env := range envs {
