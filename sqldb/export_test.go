@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/quench-sh/quench"
 )
@@ -69,3 +70,6 @@ func (db *DB) WriterPragma(ctx context.Context, name string) (string, error) {
 
 // PadRows is padRows, for its table test.
 var PadRows = padRows
+
+// Stats reports the writer pool's statistics.
+func (db *DB) Stats() sql.DBStats { return db.w.Stats() }

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -210,15 +211,23 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	return nil
 }
 
+// DefaultPostgresConns bounds the PostgreSQL connections one store opens,
+// unless its DSN says pool_max_conns=N.
+const DefaultPostgresConns = 32
+
 func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	db.dialect = DialectPostgres
 	db.multiRow = true
+	dsn, conns, err := poolMaxConns(dsn)
+	if err != nil {
+		return err
+	}
 	p, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return quench.Errorf(quench.EINVALID, "sqldb: postgres DSN: %v", err)
 	}
-	p.SetMaxOpenConns(32)
-	p.SetMaxIdleConns(32)
+	p.SetMaxOpenConns(conns)
+	p.SetMaxIdleConns(conns)
 	p.SetConnMaxIdleTime(5 * time.Minute)
 	if err := p.PingContext(ctx); err != nil {
 		p.Close()
@@ -226,6 +235,37 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	}
 	db.w, db.r = p, p
 	return nil
+}
+
+// poolMaxConns takes pgxpool's pool_max_conns parameter out of a
+// PostgreSQL URL (the server would refuse it as an unknown setting) and
+// returns the URL without it and the bound it sets.
+func poolMaxConns(dsn string) (string, int, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", 0, quench.Errorf(quench.EINVALID, "sqldb: postgres DSN: %v", redactedErr(err))
+	}
+	q := u.Query()
+	v := q.Get("pool_max_conns")
+	if v == "" {
+		return dsn, DefaultPostgresConns, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return "", 0, quench.Errorf(quench.EINVALID, "sqldb: postgres DSN: pool_max_conns %q: want a number from 1 to 1000", v)
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
+}
+
+// redactedErr drops the URL (and any password in it) from a parse error.
+func redactedErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // Close flushes what the group-commit loop holds, stops it and closes the

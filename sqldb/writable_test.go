@@ -16,6 +16,7 @@ import (
 
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/sqldb"
+	"github.com/quench-sh/quench/sqldb/sqldbtest"
 )
 
 func TestOpenMustExistCreatesNothing(t *testing.T) {
@@ -167,5 +168,25 @@ func must0(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// pool_max_conns in a PostgreSQL URL bounds the store's connections and
+// never reaches the server, which would refuse it as a setting.
+func TestPostgresPoolMaxConns(t *testing.T) {
+	dsn := sqldbtest.DSN(t, sqldb.DialectPostgres) // carries pool_max_conns=4
+	db, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn})
+	if err != nil {
+		t.Fatalf("Open with pool_max_conns: %v", err)
+	}
+	if got := db.Stats().MaxOpenConnections; got != 4 {
+		t.Errorf("MaxOpenConnections = %d, want 4", got)
+	}
+	db.Close()
+	for _, bad := range []string{"0", "many", "-1"} {
+		_, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: strings.Replace(dsn, "pool_max_conns=4", "pool_max_conns="+bad, 1)})
+		if quench.ErrorCode(err) != quench.EINVALID || !strings.Contains(err.Error(), "pool_max_conns") {
+			t.Errorf("pool_max_conns=%s: %v, want EINVALID naming it", bad, err)
+		}
 	}
 }

@@ -120,8 +120,14 @@ func postgresDSN(t testing.TB) string {
 		}
 		admin.Close()
 	})
+	// The shared server allows about a hundred connections, and packages
+	// run their PostgreSQL tests side by side: a test's store needs few.
+	admin.SetMaxOpenConns(1)
 	q := u.Query()
 	q.Set("search_path", schema)
+	if q.Get("pool_max_conns") == "" {
+		q.Set("pool_max_conns", "4")
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }
