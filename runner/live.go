@@ -13,11 +13,19 @@ import (
 // before chunks are dropped for it.
 const SubscriberBuffer = 256
 
+// ReplayLimit is how much of a running step's output a new subscriber is
+// sent first, so a page opened halfway through a step shows what it already
+// printed. Output beyond it still streams live; the replay says how much it
+// left out.
+const ReplayLimit = 64 << 10
+
 // broker fans the output of running steps out to subscribers without ever
-// waiting for one.
+// waiting for one, and keeps the start of each running step's output for
+// subscribers that arrive late.
 type broker struct {
-	mu   sync.Mutex
-	subs map[int64]map[*subscriber]struct{}
+	mu      sync.Mutex
+	subs    map[int64]map[*subscriber]struct{}
+	running map[int64]map[*liveWriter]struct{}
 }
 
 type subscriber struct {
@@ -46,6 +54,17 @@ func (r *Runner) Subscribe(ctx context.Context, incidentID int64) (<-chan quench
 		b.subs[incidentID] = map[*subscriber]struct{}{}
 	}
 	b.subs[incidentID][sub] = struct{}{}
+	// Under the same lock as Write, so nothing is sent twice or skipped
+	// between the replay and the live chunks.
+	for w := range b.running[incidentID] {
+		if msg, ok := w.replay(); ok {
+			select {
+			case sub.ch <- msg:
+			default:
+				sub.dropped += len(msg.Data)
+			}
+		}
+	}
 	b.mu.Unlock()
 
 	var once sync.Once
@@ -67,12 +86,37 @@ func (r *Runner) Subscribe(ctx context.Context, incidentID int64) (<-chan quench
 	}
 }
 
-// watched reports whether anyone subscribes to the incident, so output
-// nobody watches is not copied.
+// watched reports whether anyone subscribes to the incident.
 func (b *broker) watched(incidentID int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.subs[incidentID]) > 0
+}
+
+// start registers a step's writer as running, so late subscribers get a
+// replay of its output.
+func (b *broker) start(w *liveWriter) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.running == nil {
+		b.running = map[int64]map[*liveWriter]struct{}{}
+	}
+	if b.running[w.incidentID] == nil {
+		b.running[w.incidentID] = map[*liveWriter]struct{}{}
+	}
+	b.running[w.incidentID][w] = struct{}{}
+}
+
+// finish forgets a step's writer once the step ended; its Done chunk carries
+// the whole output from then on.
+func (b *broker) finish(w *liveWriter) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.running[w.incidentID], w)
+	if len(b.running[w.incidentID]) == 0 {
+		delete(b.running, w.incidentID)
+	}
+	w.seen = nil
 }
 
 // publish sends a chunk to every subscriber of its incident without
@@ -80,6 +124,10 @@ func (b *broker) watched(incidentID int64) bool {
 func (b *broker) publish(out quench.StepOutput) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.publishLocked(out)
+}
+
+func (b *broker) publishLocked(out quench.StepOutput) {
 	for sub := range b.subs[out.IncidentID] {
 		if out.Done {
 			if len(sub.ch) == cap(sub.ch) {
@@ -112,12 +160,36 @@ type liveWriter struct {
 	incidentID int64
 	step       string
 	extra      io.Writer // RunStep's req.Live; written synchronously
+
+	// Guarded by b.mu: the first ReplayLimit bytes of output, and how many
+	// bytes after them a replay leaves out.
+	seen    []byte
+	skipped int
+}
+
+// replay is the chunk a late subscriber starts with; b.mu is held.
+func (w *liveWriter) replay() (quench.StepOutput, bool) {
+	if len(w.seen) == 0 {
+		return quench.StepOutput{}, false
+	}
+	data := string(w.seen)
+	if w.skipped > 0 {
+		data += fmt.Sprintf("[… %d bytes not shown: the step printed them before this page opened …]\n", w.skipped)
+	}
+	return quench.StepOutput{IncidentID: w.incidentID, Step: w.step, Data: data}, true
 }
 
 func (w *liveWriter) Write(p []byte) (int, error) {
-	if w.b.watched(w.incidentID) {
-		w.b.publish(quench.StepOutput{IncidentID: w.incidentID, Step: w.step, Data: string(p)})
+	w.b.mu.Lock()
+	if room := ReplayLimit - len(w.seen); room >= len(p) && w.skipped == 0 {
+		w.seen = append(w.seen, p...)
+	} else {
+		w.skipped += len(p)
 	}
+	if len(w.b.subs[w.incidentID]) > 0 {
+		w.b.publishLocked(quench.StepOutput{IncidentID: w.incidentID, Step: w.step, Data: string(p)})
+	}
+	w.b.mu.Unlock()
 	if w.extra != nil {
 		if _, err := w.extra.Write(p); err != nil {
 			w.extra = nil // a gone viewer must not stop the step

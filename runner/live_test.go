@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,81 @@ func TestBrokerMarksDroppedOutput(t *testing.T) {
 	r.live.publish(quench.StepOutput{IncidentID: 7, Step: "s", Data: "after"})
 	if got := drain(ch); len(got) != 1 || got[0].Data != "after" {
 		t.Errorf("after the marker: %+v", got)
+	}
+}
+
+func TestLateSubscriberGetsTheOutputSoFar(t *testing.T) {
+	gate := t.TempDir() + "/go"
+	e := newEnv(t, testPack{
+		remediation: []block{{`{"name": "halves"}`, "echo first; echo half; while [ ! -e " + gate + " ]; do sleep 0.01; done; echo second"}},
+	}, func(r *Runner) { r.AutoDiagnosis = false })
+	id := e.open(nil)
+	early, cancelEarly := e.r.Subscribe(context.Background(), id)
+	defer cancelEarly()
+	result := make(chan error, 1)
+	go func() {
+		_, err := e.run(quench.StepRunRequest{IncidentID: id, StepName: "halves"})
+		result <- err
+	}()
+
+	var seen strings.Builder
+	for !strings.Contains(seen.String(), "half\n") {
+		select {
+		case out := <-early:
+			seen.WriteString(out.Data)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no first output; got %q", seen.String())
+		}
+	}
+	late, cancelLate := e.r.Subscribe(context.Background(), id)
+	defer cancelLate()
+	select {
+	case out := <-late:
+		if out.Step != "halves" || out.Done || out.Data != "first\nhalf\n" {
+			t.Fatalf("late subscriber's first chunk %+v, want the output so far", out)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("late subscriber got no replay")
+	}
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+	var rest []quench.StepOutput
+	for out := range late {
+		rest = append(rest, out)
+		if out.Done {
+			break
+		}
+	}
+	if len(rest) != 2 || rest[0].Data != "second\n" || !rest[1].Done {
+		t.Errorf("after the replay: %+v, want the live line then Done", rest)
+	}
+	if e.r.live.running[id] != nil {
+		t.Error("finished step still kept for replay")
+	}
+}
+
+func TestReplayKeepsTheStartAndCountsTheRest(t *testing.T) {
+	r := &Runner{}
+	b := &r.live
+	w := &liveWriter{b: b, incidentID: 3, step: "big"}
+	b.start(w)
+	chunk := strings.Repeat("x", 1000)
+	for range ReplayLimit/1000 + 3 {
+		w.Write([]byte(chunk))
+	}
+	ch, cancel := r.Subscribe(context.Background(), 3)
+	defer cancel()
+	out := <-ch
+	want := ReplayLimit / 1000 * 1000
+	if !strings.HasPrefix(out.Data, strings.Repeat("x", want)+"[… 3000 bytes not shown") {
+		t.Errorf("replay of %d bytes: %q…", len(out.Data), out.Data[max(0, len(out.Data)-80):])
+	}
+	b.finish(w)
+	if len(b.running) != 0 || w.seen != nil {
+		t.Error("finish kept the writer")
 	}
 }

@@ -230,9 +230,11 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 
 	spec := shell.Spec{Script: p.step.Command, Env: p.env, Timeout: p.timeout, MaxOutput: r.MaxOutput, Secrets: r.secrets}
 	live := &liveWriter{b: &r.live, incidentID: p.key.incidentID, step: p.step.Name, extra: p.live}
+	r.live.start(live)
 	r.gaugeUp()
 	res, runErr := p.runner.Run(r.ctx, spec, live)
 	r.gaugeDown()
+	r.live.finish(live)
 	release()
 	if err := <-recorded; err != nil {
 		r.Logger.Error("cannot record step start", "incident", p.key.incidentID, "step", p.step.Name, "err", err)
