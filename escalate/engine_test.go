@@ -634,7 +634,20 @@ func TestManual(t *testing.T) {
 			t.Fatalf("page person: %+v %v", res, err)
 		}
 		e.settle()
-		e.expect("manual page of a person on every method at once", "manual alice/hook", "manual alice/chat", "manual alice/phone")
+		e.expect("manual page of a person by her rules: at once", "manual alice/hook", "manual alice/chat")
+		e.advance(2 * time.Minute)
+		// (and step 1's own SMS rule, still due from the start)
+		e.expect("manual page of a person by her rules: SMS after 2 minutes", "manual alice/phone", "page alice/phone")
+		// A later rule of a page about an incident is dropped once it is resolved.
+		if _, err := e.eng.Page(e.ctx, quench.PageTarget{Person: "alice"}, "still there?", id, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		e.expect("manual page about an incident", "manual alice/hook", "manual alice/chat")
+		e.resolve(id, "bob")
+		e.sent()
+		e.advance(2 * time.Minute)
+		e.expect("later rule after resolve")
 		e.ch[quench.ContactSMS].fail = func(*quench.Message) error {
 			return &quench.SendError{Status: 400, Message: "sms answered 400 Bad Request"}
 		}

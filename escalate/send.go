@@ -441,6 +441,12 @@ func mustJSON(v any) []byte {
 // stale reports whether a page or notice is about an incident that no
 // longer needs it.
 func stale(m *quench.Message, moreAcks bool) bool {
+	if m.Incident != nil && m.Kind == quench.MessageManual {
+		// A page by hand goes out although the incident is acknowledged
+		// (help was asked for); a later rule of it is not wanted once the
+		// incident is resolved.
+		return m.Incident.Status == quench.StatusResolved && m.DueAt.After(m.CreatedAt)
+	}
 	if m.Incident == nil || (m.Kind != quench.MessagePage && m.Kind != quench.MessageNotify) {
 		return false
 	}

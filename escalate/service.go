@@ -155,8 +155,10 @@ func (e *Engine) Escalate(ctx context.Context, incidentID int64, step int, actor
 }
 
 // Page sends a manual message to a role's people (on call now) or to one
-// person, at high urgency on every contact method of their high-urgency
-// rules at once, optionally about an incident.
+// person, optionally about an incident, by each person's high-urgency
+// notification rules: "Slack at once, SMS after 2 min" holds for a page
+// by hand as for the engine's own (a later rule is dropped once the
+// incident is resolved).
 func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string, incidentID int64, actor string) (*quench.PageResult, error) {
 	if target.Name != "" && target.Role == "" && target.Person == "" {
 		if _, ok := e.Config.Load().FindRole(target.Name); ok {
@@ -207,7 +209,6 @@ func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string
 			}
 			for _, n := range personNotifications(p, "m"+id+"-"+who, quench.Notification{IncidentID: incidentID, Role: target.Role,
 				Kind: quench.MessageManual, Urgency: quench.UrgencyHigh, Text: actor + ": " + text}, now, true) {
-				n.DueAt = now // a manual page goes out on every rule at once
 				rows = append(rows, n)
 			}
 			out.People = append(out.People, who)
