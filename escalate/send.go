@@ -278,19 +278,8 @@ func (e *Engine) diagnosis(ctx context.Context, id int64) string {
 // to the loop.
 func (e *Engine) writer(ctx context.Context, back *handback) {
 	for o := range e.results {
-		batch := []outcome{o}
-	more:
-		for len(batch) < 512 {
-			select {
-			case o, ok := <-e.results:
-				if !ok {
-					break more
-				}
-				batch = append(batch, o)
-			default:
-				break more
-			}
-		}
+		batch := e.gather(o)
+		began := time.Now()
 		outs := make([]quench.NotificationOutcome, len(batch))
 		for i, o := range batch {
 			outs[i] = e.record(o)
@@ -316,7 +305,62 @@ func (e *Engine) writer(ctx context.Context, back *handback) {
 		}
 		back.put(batch)
 		e.addInflight(-len(batch))
+		e.Log.Debug("escalate: outcomes recorded", "n", len(batch), "took", time.Since(began))
 	}
+}
+
+// Recording outcomes is batched: at most writeBatch to a transaction, and
+// while other sends are still out, the writer waits up to writeLinger for
+// their outcomes. In a storm the sends then have the machine to
+// themselves instead of sharing it with a transaction per handful of
+// outcomes; the price is that a crash can repeat the sends of the last
+// writeLinger whose outcomes were not yet recorded.
+const (
+	writeBatch  = 16384
+	writeLinger = 250 * time.Millisecond
+)
+
+// gather collects the outcomes to record with first.
+func (e *Engine) gather(first outcome) []outcome {
+	batch := []outcome{first}
+	var linger <-chan time.Time
+	for len(batch) < writeBatch {
+		select {
+		case o, ok := <-e.results:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+			continue
+		default:
+		}
+		if !e.outstanding(len(batch)) {
+			return batch
+		}
+		if linger == nil {
+			t := time.NewTimer(writeLinger)
+			defer t.Stop()
+			linger = t.C
+		}
+		select {
+		case o, ok := <-e.results:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		case <-linger:
+			return batch
+		}
+	}
+	return batch
+}
+
+// outstanding reports whether sends other than the held outcomes are
+// still out, so more outcomes are coming.
+func (e *Engine) outstanding(held int) bool {
+	e.idleMu.Lock()
+	defer e.idleMu.Unlock()
+	return e.inflight > held
 }
 
 // record adds the timeline event and audit entry an outcome deserves.

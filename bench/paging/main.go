@@ -18,6 +18,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -47,11 +49,12 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "lateness", "lateness or outage")
+	mode := flag.String("mode", "lateness", "lateness or outage (receive: the lateness run's receiver process)")
 	n := flag.Int("n", 10000, "incidents")
 	dsn := flag.String("db", "", "PostgreSQL DSN; empty for SQLite in a temporary directory")
 	workers := flag.Int("workers", 64, "engine senders")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
+	flag.StringVar(&dueProfile, "dueprofile", "", "lateness: write a CPU profile of the time from the due time to the last arrival here")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -66,6 +69,11 @@ func main() {
 		res, err = lateness(*n, *dsn, *workers)
 	case "outage":
 		res, err = outage(*n, *dsn)
+	case "receive":
+		err = receive()
+		if err == nil {
+			return
+		}
 	default:
 		err = fmt.Errorf("-mode must be lateness or outage")
 	}
@@ -78,6 +86,9 @@ func main() {
 }
 
 const secret = "bench-secret"
+
+// dueProfile is where the lateness run profiles the CPU after the due time.
+var dueProfile string
 
 // receiver logs every verified webhook: the key and when it arrived.
 type receiver struct {
@@ -100,6 +111,10 @@ func newReceiver(now func() time.Time) (*receiver, error) {
 	r.url = "http://" + ln.Addr().String()
 	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		at := r.now()
+		if strings.HasPrefix(req.URL.Path, "/_") {
+			r.control(w, req)
+			return
+		}
 		body, _ := io.ReadAll(req.Body)
 		if r.fail.Load() {
 			r.failed.Add(1)
@@ -118,6 +133,81 @@ func newReceiver(now func() time.Time) (*receiver, error) {
 	})}
 	go func() { _ = r.srv.Serve(ln) }()
 	return r, nil
+}
+
+// control answers the lateness run about a receiver in its own process:
+// /_count (keys that arrived) and /_arrivals (every arrival).
+func (r *receiver) control(w http.ResponseWriter, req *http.Request) {
+	switch req.URL.Path {
+	case "/_count":
+		keys, _ := r.count()
+		fmt.Fprint(w, keys)
+	case "/_arrivals":
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(remoteArrivals{Arrivals: r.arrivals, Bad: r.bad.Load()})
+	default:
+		http.NotFound(w, req)
+	}
+}
+
+// remoteArrivals is what a receiver process reports.
+type remoteArrivals struct {
+	Arrivals map[string][]time.Time `json:"arrivals"`
+	Bad      int64                  `json:"bad"`
+}
+
+// receive runs a receiver until stdin closes, printing its URL first: the
+// lateness run's receiver lives in a process of its own, as a real
+// webhook receiver would, so its work and memory are not the engine's.
+func receive() error {
+	r, err := newReceiver(time.Now)
+	if err != nil {
+		return err
+	}
+	fmt.Println(r.url)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return r.srv.Close()
+}
+
+// remoteReceiver starts this program as a receiver process.
+func remoteReceiver() (url string, stop func(), err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(self, "-mode", "receive")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		return "", nil, fmt.Errorf("receiver process: %w", err)
+	}
+	return strings.TrimSpace(line), func() { _ = in.Close(); _ = cmd.Wait() }, nil
+}
+
+// getRemote reads a receiver process's control path.
+func getRemote(url string, v any) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 func (r *receiver) count() (keys, total int) {
@@ -145,7 +235,7 @@ policies:
 `
 
 // setup opens a store, a receiver and an engine (not yet running).
-func setup(dsn string, now func() time.Time) (*sqldb.DB, *receiver, *escalate.Engine, func(), error) {
+func setup(dsn string, now func() time.Time, remote string) (*sqldb.DB, *receiver, *escalate.Engine, func(), error) {
 	dir, err := os.MkdirTemp("", "quench-paging-bench-")
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -155,9 +245,11 @@ func setup(dsn string, now func() time.Time) (*sqldb.DB, *receiver, *escalate.En
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	rcv, err := newReceiver(now)
-	if err != nil {
-		return nil, nil, nil, nil, err
+	rcv := &receiver{url: remote}
+	if remote == "" {
+		if rcv, err = newReceiver(now); err != nil {
+			return nil, nil, nil, nil, err
+		}
 	}
 	cfg, err := escalate.Parse("bench.yaml", []byte(fmt.Sprintf(oncall, rcv.url)), escalate.LoadOptions{})
 	if err != nil {
@@ -176,7 +268,9 @@ func setup(dsn string, now func() time.Time) (*sqldb.DB, *receiver, *escalate.En
 		eng.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	cleanup := func() {
-		_ = rcv.srv.Close()
+		if rcv.srv != nil {
+			_ = rcv.srv.Close()
+		}
 		_ = db.Close()
 		_ = os.RemoveAll(dir)
 	}
@@ -230,7 +324,12 @@ type LatenessResult struct {
 // arrival is compared with T.
 func lateness(n int, dsn string, workers int) (*LatenessResult, error) {
 	ctx := context.Background()
-	db, rcv, eng, cleanup, err := setup(dsn, time.Now)
+	url, stopReceiver, err := remoteReceiver()
+	if err != nil {
+		return nil, err
+	}
+	defer stopReceiver()
+	db, _, eng, cleanup, err := setup(dsn, time.Now, url)
 	if err != nil {
 		return nil, err
 	}
@@ -260,9 +359,17 @@ func lateness(n int, dsn string, workers int) (*LatenessResult, error) {
 	fmt.Fprintf(os.Stderr, "%d incidents escalate at %s (in %s)…\n", n, due.Format("15:04:05"), time.Until(due).Round(time.Millisecond))
 	time.Sleep(time.Until(due)) // measuring from the due time on
 	cpuAtDue := cpuSeconds()
+	if dueProfile != "" {
+		if f, err := os.Create(dueProfile); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	deadline := due.Add(2 * time.Minute)
 	for {
-		keys, _ := rcv.count()
+		var keys int
+		if err := getRemote(url+"/_count", &keys); err != nil {
+			return nil, err
+		}
 		if keys >= n || time.Now().After(deadline) {
 			break
 		}
@@ -276,14 +383,17 @@ func lateness(n int, dsn string, workers int) (*LatenessResult, error) {
 		return nil, err
 	}
 	res := &LatenessResult{Mode: "lateness", Incidents: n, HeapMiB: float64(ms.HeapInuse) / (1 << 20), RSSPeakMiB: rssPeakMiB(),
-		DB: db.Dialect(), BadSignings: rcv.bad.Load(), CPUSec: cpuUsed}
+		DB: db.Dialect(), CPUSec: cpuUsed}
+	var got remoteArrivals
+	if err := getRemote(url+"/_arrivals", &got); err != nil {
+		return nil, err
+	}
+	res.BadSignings = got.Bad
 	var late []float64
-	rcv.mu.Lock()
-	for _, at := range rcv.arrivals {
+	for _, at := range got.Arrivals {
 		late = append(late, float64(at[0].Sub(due))/float64(time.Millisecond))
 		res.Duplicates += len(at) - 1
 	}
-	rcv.mu.Unlock()
 	res.Delivered = len(late)
 	if len(late) == 0 {
 		return nil, errors.New("nothing arrived")
@@ -360,7 +470,7 @@ type OutageResult struct {
 func outage(n int, dsn string) (*OutageResult, error) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)}
-	db, rcv, eng, cleanup, err := setup(dsn, clk.Now)
+	db, rcv, eng, cleanup, err := setup(dsn, clk.Now, "")
 	if err != nil {
 		return nil, err
 	}
