@@ -4,7 +4,7 @@
 #   1. lateness: N (default 10000) open, unacknowledged incidents whose next
 #      step is due at the same instant; p50/p99/max of (arrival - due) over
 #      every step notification, and the process's heap and peak RSS
-#      (the receiver runs in the same process);
+#      (the receiver runs in a process of its own);
 #   2. outage: the receiver answers 503 for 10 minutes of injected time
 #      while OUTAGE_N incidents page; after it recovers every page must
 #      arrive exactly once;
