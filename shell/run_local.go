@@ -30,6 +30,10 @@ const drainWait = 200 * time.Millisecond
 type Local struct {
 	Shell     string        // "" means DefaultShell
 	KillGrace time.Duration // 0 means DefaultKillGrace
+
+	// after starts a run's timeout; nil means time.NewTimer. Tests set it
+	// to time a run out once its processes started, whatever the load.
+	after func(time.Duration) (<-chan time.Time, func() bool)
 }
 
 var _ Runner = Local{}
@@ -75,8 +79,8 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 
 	out := NewOutput(spec, live)
-	timer := time.NewTimer(spec.timeout())
-	defer timer.Stop()
+	expired, stopTimer := l.startTimeout(spec.timeout())
+	defer stopTimer()
 	if err := cmd.Start(); err != nil {
 		pw.Close()
 		return Result{}, fmt.Errorf("shell: start %s in %s: %w", shell, dir, err)
@@ -100,7 +104,7 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 	case <-exited:
 	case <-ctx.Done():
 		res.Canceled = true
-	case <-timer.C:
+	case <-expired:
 		res.TimedOut = true
 	}
 	// The shell is not reaped yet, so its pid still names its process
@@ -124,6 +128,16 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 	res.Finished = time.Now()
 	res.ExitCode = exitCode(state, res.TimedOut || res.Canceled)
 	return res, nil
+}
+
+// startTimeout returns a channel that receives once timeout has passed,
+// and a function that stops it.
+func (l Local) startTimeout(timeout time.Duration) (<-chan time.Time, func() bool) {
+	if l.after != nil {
+		return l.after(timeout)
+	}
+	t := time.NewTimer(timeout)
+	return t.C, t.Stop
 }
 
 // stopGroup stops every process in the group: SIGTERM, then SIGKILL once
