@@ -101,6 +101,20 @@ func matrixRequests(t *testing.T) map[string]matrixRequest {
 		"GET /api/v1/runbooks":      static("/api/v1/runbooks", ""),
 		"GET /api/v1/runbooks/{id}": static("/api/v1/runbooks/db-down", ""),
 
+		"GET /ping/{secret}": func(e *testEnv, _ string) (string, []byte) {
+			return "/ping/" + e.pingSecret(), nil
+		},
+		"POST /ping/{secret}": func(e *testEnv, _ string) (string, []byte) {
+			return "/ping/" + e.pingSecret(), []byte("backup done")
+		},
+		"GET /ping/{secret}/{action}": func(e *testEnv, _ string) (string, []byte) {
+			return "/ping/" + e.pingSecret() + "/start", nil
+		},
+		"POST /ping/{secret}/{action}": func(e *testEnv, _ string) (string, []byte) {
+			return "/ping/" + e.pingSecret() + "/0", []byte("exit 0")
+		},
+		"GET /api/v1/heartbeats": static("/api/v1/heartbeats", ""),
+
 		"GET /api/v1/tokens": static("/api/v1/tokens", ""),
 		"DELETE /api/v1/tokens/{name}": func(e *testEnv, _ string) (string, []byte) {
 			name := fmt.Sprintf("doomed-%d", e.seq.Add(1))
@@ -162,6 +176,14 @@ var wantRole = map[string]quench.TokenRole{
 
 	"GET /api/v1/runbooks":      quench.RoleViewer,
 	"GET /api/v1/runbooks/{id}": quench.RoleViewer,
+
+	// Heartbeat pings: the secret in the URL is the credential (cron jobs
+	// and systemd units carry no token); the list is a read.
+	"GET /ping/{secret}":           needNone,
+	"POST /ping/{secret}":          needNone,
+	"GET /ping/{secret}/{action}":  needNone,
+	"POST /ping/{secret}/{action}": needNone,
+	"GET /api/v1/heartbeats":       quench.RoleViewer,
 
 	"GET /api/v1/tokens":           quench.RoleAdmin,
 	"DELETE /api/v1/tokens/{name}": quench.RoleAdmin,

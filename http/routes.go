@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/ingest"
@@ -70,7 +71,7 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/break-glass", quench.RoleAdmin, s.handleListGrants},
 		{"POST /api/v1/break-glass", quench.RoleAdmin, s.handleCreateGrant},
 		{"DELETE /api/v1/break-glass/{id}", quench.RoleAdmin, s.handleRevokeGrant},
-	}, s.pagingRoutes()...)
+	}, slices.Concat(s.pagingRoutes(), s.heartbeatRoutes())...)
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

@@ -75,6 +75,13 @@ type Server struct {
 	// answering 503 and /metrics without drill series.
 	Drills quench.DrillService
 
+	// Heartbeats takes pings and lists heartbeats (heartbeat.Monitor).
+	// Nil answers every ping 404 and lists no heartbeats.
+	Heartbeats quench.HeartbeatService
+	// PublicURL is the server's address as others reach it, the base of
+	// the ping URLs it lists; "" uses the address a request came to.
+	PublicURL string
+
 	// Sessions stores the web UI's sign-ins. Nil leaves the web UI off
 	// (ui.go); the API does not need it.
 	Sessions quench.SessionService

@@ -40,6 +40,8 @@ type Config struct {
 	Secrets map[string]string `yaml:"secrets"`
 	// Drills are runbook drills run on a schedule (drill.go).
 	Drills DrillsConfig `yaml:"drills"`
+	// Heartbeats are jobs that ping quench when they run (heartbeats.go).
+	Heartbeats []HeartbeatConfig `yaml:"heartbeats"`
 
 	// source is where the file's keys are, for Validate's errors; nil
 	// when the config came from no file.
@@ -206,6 +208,9 @@ func (c *Config) validate() error {
 		return fieldErrorf("diagnosis.timeout", "must be positive")
 	}
 	if err := c.Drills.validate(); err != nil {
+		return err
+	}
+	if err := validateHeartbeats(c.Heartbeats); err != nil {
 		return err
 	}
 	if c.Diagnosis.MaxOutput < 1024 {

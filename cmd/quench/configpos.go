@@ -47,8 +47,24 @@ func (s *configSource) locate(err error) error {
 		if line, ok := s.lines[p]; ok {
 			return fmt.Errorf("%s:%d: %s: %s", s.path, line, fe.field, fe.msg)
 		}
+		if line := s.firstUnder(p); line > 0 {
+			// A list item has no key of its own: its first key stands for it.
+			return fmt.Errorf("%s:%d: %s: %s", s.path, line, fe.field, fe.msg)
+		}
 	}
 	return fmt.Errorf("%s: %s: %s", s.path, fe.field, fe.msg)
+}
+
+// firstUnder returns the first line of a key inside p ("heartbeats[0]"),
+// or 0.
+func (s *configSource) firstUnder(p string) int {
+	first := 0
+	for k, line := range s.lines {
+		if strings.HasPrefix(k, p+".") && (first == 0 || line < first) {
+			first = line
+		}
+	}
+	return first
 }
 
 func parentPath(p string) string {

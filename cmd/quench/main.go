@@ -89,6 +89,7 @@ remediation is guided and confirmed, and everything is audited.`,
 		newNotifyCommand(),
 		newDrillCommand(),
 		newDrillsCommand(),
+		newHeartbeatsCommand(),
 	)
 	return root
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/quench-sh/quench/drill"
 	"github.com/quench-sh/quench/escalate"
+	"github.com/quench-sh/quench/heartbeat"
 	quenchhttp "github.com/quench-sh/quench/http"
 	"github.com/quench-sh/quench/ingest"
 	"github.com/quench-sh/quench/inmem"
@@ -29,6 +30,9 @@ import (
 // reverse order.
 type ServeCommand struct {
 	Config Config
+	// ConfigPath is the file Config came from, reread on SIGHUP for the
+	// signals quench watches (signals.go); "" for none.
+	ConfigPath string
 	Log    *slog.Logger
 	Now    func() time.Time
 
@@ -39,6 +43,10 @@ type ServeCommand struct {
 	Runner *runner.Runner   // diagnosis and remediation (steprunner.go)
 	Paging *escalate.Engine // escalation and notifications (paging.go); nil when off
 	Drills *drill.Service   // drills on request and on schedule (drill.go)
+	// Heartbeats watches the jobs that ping quench (signals.go).
+	Heartbeats *heartbeat.Monitor
+
+	stopSignals func()
 
 	stopPaging func()
 }
@@ -77,7 +85,7 @@ in-flight requests finish and every accepted alert is already on disk.`,
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			s := &ServeCommand{Config: cfg, Log: newLogger(cfg, cmd.ErrOrStderr())}
+			s := &ServeCommand{Config: cfg, ConfigPath: configPath, Log: newLogger(cfg, cmd.ErrOrStderr())}
 			return s.Run(cmd.Context())
 		},
 	}
@@ -178,6 +186,9 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 		return fmt.Errorf("drills: %w", err)
 	}
 	srv.Drills = s.Drills
+	if err := s.openSignals(ctx, srv); err != nil {
+		return err
+	}
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
@@ -190,6 +201,10 @@ func (s *ServeCommand) Close(ctx context.Context) error {
 	var errs []error
 	if s.Server != nil {
 		errs = append(errs, s.Server.Close(ctx))
+	}
+	// Heartbeat deadlines stop before the pipeline they alert through.
+	if s.stopSignals != nil {
+		s.stopSignals()
 	}
 	// Drills stop waiting on the runner first.
 	if s.Drills != nil {
