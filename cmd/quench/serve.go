@@ -33,8 +33,8 @@ type ServeCommand struct {
 	// ConfigPath is the file Config came from, reread on SIGHUP for the
 	// signals quench watches (signals.go); "" for none.
 	ConfigPath string
-	Log    *slog.Logger
-	Now    func() time.Time
+	Log        *slog.Logger
+	Now        func() time.Time
 
 	DB     *sqldb.DB
 	Events *inmem.EventService // incident events: runner, live streams
