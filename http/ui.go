@@ -90,7 +90,7 @@ type uiState struct {
 
 // uiPages are the page templates; each is parsed with the layout and the
 // shared partials.
-var uiPages = []string{"login", "incidents", "incident", "confirm", "runbooks", "runbook", "audit", "deploys", "oncall", "error"}
+var uiPages = []string{"login", "incidents", "incident", "confirm", "runbooks", "runbook", "audit", "deploys", "oncall", "error", "signals"}
 
 // contentSecurityPolicy allows the server's own scripts, styles and event
 // streams and nothing else: no inline script or style, no framing, forms
@@ -154,8 +154,7 @@ func (s *Server) buildUI() {
 const needSignedOut quench.TokenRole = "signed_out"
 
 // uiRouteTable lists the web UI's routes and the least role of each: the
-// same role as the API route doing the same thing. Pages for checks,
-// heartbeats and silences join here when their services exist.
+// same role as the API route doing the same thing.
 func (s *Server) uiRouteTable() []endpoint {
 	return []endpoint{
 		{"GET /{$}", quench.RoleViewer, s.handleUIHome},
@@ -175,6 +174,7 @@ func (s *Server) uiRouteTable() []endpoint {
 
 		{"POST /incidents/{id}/escalate", quench.RoleResponder, s.handleUIEscalate},
 		{"GET /oncall", quench.RoleViewer, s.handleOnCallPage},
+		{"GET /signals", quench.RoleViewer, s.handleSignalsPage},
 
 		{"GET /runbooks", quench.RoleViewer, s.handleRunbooksPage},
 		{"GET /runbooks/{id}", quench.RoleViewer, s.handleRunbookPage},
@@ -273,11 +273,13 @@ func (s *Server) newPage(r *http.Request, title, section string) page {
 }
 
 // uiNav lists the pages the person may open and the server serves.
-// Checks and silences get an entry here when their services are wired in.
 func (s *Server) uiNav(p *page) []navItem {
 	nav := []navItem{{"incidents", "Incidents", "/incidents"}}
 	if s.pagingUnavailable() == nil {
 		nav = append(nav, navItem{"oncall", "On call", "/oncall"})
+	}
+	if s.signalsServed() {
+		nav = append(nav, navItem{"signals", "Checks", "/signals"})
 	}
 	nav = append(nav, navItem{"runbooks", "Runbooks", "/runbooks"}, navItem{"deploys", "Deploys", "/deploys"})
 	if p.CanAdmin() {

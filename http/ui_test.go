@@ -107,6 +107,7 @@ func TestUIRoleMatrix(t *testing.T) {
 		"GET /deploys": quench.RoleViewer, "POST /deploys": quench.RoleResponder,
 		"GET /audit":                    quench.RoleAdmin,
 		"POST /incidents/{id}/escalate": quench.RoleResponder, "GET /oncall": quench.RoleViewer,
+		"GET /signals": quench.RoleViewer,
 	}
 	e.srv.Handler()
 	for _, rt := range e.srv.uiRoutes {
@@ -148,8 +149,9 @@ func TestUIRoleMatrix(t *testing.T) {
 			"POST /deploys": func() (string, url.Values) {
 				return "/deploys", url.Values{"service": {"api"}, "sha": {"0a1b2c3"}}
 			},
-			"GET /audit":  func() (string, url.Values) { return "/audit", nil },
-			"GET /oncall": func() (string, url.Values) { return "/oncall", nil },
+			"GET /audit":   func() (string, url.Values) { return "/audit", nil },
+			"GET /oncall":  func() (string, url.Values) { return "/oncall", nil },
+			"GET /signals": func() (string, url.Values) { return "/signals", nil },
 			"POST /incidents/{id}/escalate": func() (string, url.Values) {
 				return fmt.Sprintf("/incidents/%d/escalate", e.openIncident()), url.Values{}
 			},
@@ -396,5 +398,31 @@ func TestUIDrillBadge(t *testing.T) {
 	}
 	if page := b.get(fmt.Sprintf("/incidents/%d", real)); badge.Match(page.body) {
 		t.Errorf("a real incident's page is marked as a drill")
+	}
+}
+
+// TestUISignals shows each heartbeat's state; the ping URL, a credential,
+// only to responders and better.
+func TestUISignals(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	secret := e.pingSecret()
+	if got := e.do("POST", "/ping/"+secret+"/fail", "", "text/plain", []byte("backup: disk full")); got.status != 200 {
+		t.Fatalf("ping: %s", got)
+	}
+	r := e.browser(t)
+	r.signIn(quench.RoleResponder)
+	got := r.get("/signals")
+	body := string(got.body)
+	if got.status != 200 || !contains(body, "<strong>nightly</strong>") || !contains(body, `class="status status-hb-failed"`) || !contains(body, "/ping/"+secret) {
+		t.Fatalf("signals page for a responder: %s", got)
+	}
+	if !contains(body, `href="/signals"`) {
+		t.Error("no nav entry for the signals page")
+	}
+	v := e.browser(t)
+	v.signIn(quench.RoleViewer)
+	got = v.get("/signals")
+	if got.status != 200 || !contains(string(got.body), "<strong>nightly</strong>") || contains(string(got.body), secret) {
+		t.Errorf("a viewer's signals page must list the heartbeat without its secret: %s", got)
 	}
 }
