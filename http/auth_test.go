@@ -89,6 +89,7 @@ func matrixRequests(t *testing.T) map[string]matrixRequest {
 		"POST /api/v1/deploys": static("/api/v1/deploys", `{"service":"api","sha":"0a1b2c3"}`),
 
 		"GET /api/v1/drills": static("/api/v1/drills", ""),
+		"GET /api/v1/checks": static("/api/v1/checks", ""),
 		"GET /api/v1/drills/{id}": func(e *testEnv, secret string) (string, []byte) {
 			d := &quench.Drill{RunbookID: "db-down", Actor: "matrix"}
 			if err := sqldb.NewDrillService(e.db).CreateDrill(context.Background(), d); err != nil {
@@ -171,6 +172,7 @@ var wantRole = map[string]quench.TokenRole{
 	"POST /api/v1/deploys": quench.RoleResponder,
 
 	"GET /api/v1/drills":      quench.RoleViewer,
+	"GET /api/v1/checks":      quench.RoleViewer, // DESIGN: /api/v1/checks is viewer or better
 	"GET /api/v1/drills/{id}": quench.RoleViewer,
 	"POST /api/v1/drills":     quench.RoleResponder, // a drill opens an incident and runs the diagnosis, like a person's read-only step
 

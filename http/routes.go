@@ -58,6 +58,8 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/drills/{id}", quench.RoleViewer, s.handleGetDrill},
 		{"POST /api/v1/drills", quench.RoleResponder, s.handleStartDrills},
 
+		{"GET /api/v1/checks", quench.RoleViewer, s.handleListChecks},
+
 		{"GET /api/v1/runbooks", quench.RoleViewer, s.handleListRunbooks},
 		{"GET /api/v1/runbooks/{id}", quench.RoleViewer, s.handleGetRunbook},
 

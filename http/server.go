@@ -81,6 +81,9 @@ type Server struct {
 	// PublicURL is the server's address as others reach it, the base of
 	// the ping URLs it lists; "" uses the address a request came to.
 	PublicURL string
+	// Checks answers what the built-in checks see (check.Engine). Nil
+	// leaves GET /api/v1/checks answering an empty list.
+	Checks quench.CheckService
 
 	// Sessions stores the web UI's sign-ins. Nil leaves the web UI off
 	// (ui.go); the API does not need it.

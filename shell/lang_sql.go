@@ -753,3 +753,14 @@ var sqlMutatingFuncs = map[string]string{
 	"pg_replication_origin_advance":          "advances a replication origin",
 	"dblink_exec":                            "runs SQL on another database",
 }
+
+// ClassifySQL classifies SQL sent to a PostgreSQL server as it is (a
+// check's query, not a shell command): read-only only when the parse tree
+// proves every statement only reads. The reason names the statement that
+// decided.
+func ClassifySQL(sql string) (Class, string) {
+	if len(sql) > MaxScript {
+		return Unknown, "SQL longer than the classifier reads"
+	}
+	return sqlText(sql)
+}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/quench-sh/quench/check"
 )
 
 // Config is quench serve's configuration file. Every field has a default, so
@@ -42,6 +44,8 @@ type Config struct {
 	Drills DrillsConfig `yaml:"drills"`
 	// Heartbeats are jobs that ping quench when they run (heartbeats.go).
 	Heartbeats []HeartbeatConfig `yaml:"heartbeats"`
+	// Checks are the built-in checks (checks.go, docs/checks.md).
+	Checks []check.Spec `yaml:"checks"`
 
 	// source is where the file's keys are, for Validate's errors; nil
 	// when the config came from no file.
@@ -166,6 +170,12 @@ func expandEnv(v reflect.Value, getenv func(string) string) error {
 		if !v.IsNil() {
 			return expandEnv(v.Elem(), getenv)
 		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			if err := expandEnv(v.Index(i), getenv); err != nil {
+				return err
+			}
+		}
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
@@ -220,6 +230,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Paging.validate(); err != nil {
+		return err
+	}
+	if _, err := c.compileChecks(); err != nil {
 		return err
 	}
 	for name, t := range c.Targets {

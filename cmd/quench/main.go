@@ -90,6 +90,7 @@ remediation is guided and confirmed, and everything is audited.`,
 		newDrillCommand(),
 		newDrillsCommand(),
 		newHeartbeatsCommand(),
+		newChecksCommand(),
 	)
 	return root
 }

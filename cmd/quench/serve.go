@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/quench-sh/quench/check"
 	"github.com/quench-sh/quench/drill"
 	"github.com/quench-sh/quench/escalate"
 	"github.com/quench-sh/quench/heartbeat"
@@ -45,10 +46,11 @@ type ServeCommand struct {
 	Drills *drill.Service   // drills on request and on schedule (drill.go)
 	// Heartbeats watches the jobs that ping quench (signals.go).
 	Heartbeats *heartbeat.Monitor
+	Checks     *check.Engine // built-in checks (checks.go)
 
 	stopSignals func()
-
-	stopPaging func()
+	stopPaging  func()
+	stopChecks  func()
 }
 
 func newServeCommand() *cobra.Command {
@@ -189,6 +191,9 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if err := s.openSignals(ctx, srv); err != nil {
 		return err
 	}
+	if err := s.openChecks(ctx, srv); err != nil {
+		return err
+	}
 	if err := srv.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
@@ -209,6 +214,10 @@ func (s *ServeCommand) Close(ctx context.Context) error {
 	// Drills stop waiting on the runner first.
 	if s.Drills != nil {
 		errs = append(errs, s.Drills.Close())
+	}
+	// Checks stop (runs in flight end) before the pipeline they feed.
+	if s.stopChecks != nil {
+		s.stopChecks()
 	}
 	// Escalation stops (sends in flight finish and are recorded) before
 	// the database closes.
