@@ -244,7 +244,12 @@ func (e *Engine) RunLeader(ctx context.Context, try func(ctx context.Context) (r
 		case err != nil:
 			e.Log.Warn("check: leader election", "err", err)
 		case ok:
-			e.Log.Info("check: this server runs the checks")
+			e.mu.Lock()
+			n := len(e.order)
+			e.mu.Unlock()
+			if n > 0 {
+				e.Log.Info("check: this server runs the checks", "checks", n)
+			}
 			if err := e.Run(ctx); err != nil && ctx.Err() == nil {
 				e.Log.Error("check: stopped", "err", err)
 			}

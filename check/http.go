@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -17,7 +18,13 @@ type httpProbe struct {
 	spec        HTTPSpec
 	method      string
 	wantHeaders bool // a condition reads headers
+	// condStatus: a condition judges the status (status < 500), so
+	// without a status list no code is rejected before the conditions.
+	condStatus bool
 }
+
+// statusVar finds the variable status in a condition (not body.status).
+var statusVar = regexp.MustCompile(`(^|[^.\w])status\b`)
 
 func newHTTPProbe(s HTTPSpec, conds []string) (*httpProbe, error) {
 	method := strings.ToUpper(s.Method)
@@ -41,6 +48,7 @@ func newHTTPProbe(s HTTPSpec, conds []string) (*httpProbe, error) {
 	p := &httpProbe{spec: s, method: method}
 	for _, c := range conds {
 		p.wantHeaders = p.wantHeaders || strings.Contains(c, "headers")
+		p.condStatus = p.condStatus || statusVar.MatchString(c)
 	}
 	return p, nil
 }
@@ -78,7 +86,7 @@ func (p *httpProbe) probe(ctx context.Context, d *deps, o *observation) error {
 	}
 	if len(p.spec.Status) > 0 && !slices.Contains(p.spec.Status, resp.StatusCode) {
 		o.fail = fmt.Sprintf("status %d, want %v", resp.StatusCode, p.spec.Status)
-	} else if len(p.spec.Status) == 0 && resp.StatusCode/100 != 2 {
+	} else if len(p.spec.Status) == 0 && !p.condStatus && resp.StatusCode/100 != 2 {
 		o.fail = fmt.Sprintf("status %d, want 2xx", resp.StatusCode)
 	}
 	return nil

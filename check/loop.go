@@ -143,7 +143,7 @@ func (e *Engine) runOne(ctx context.Context, machine *vm.VM, en *entry) {
 	if action == "" {
 		return
 	}
-	a := e.alert(c, &en.state, action, body)
+	a := alertFor(c, &en.state, action, body)
 	if _, err := e.Alerts.SubmitAlerts(ctx, []quench.Alert{a}); err != nil {
 		// Not stored: keep the check where it was, so the next run tries
 		// the transition again.
@@ -201,8 +201,16 @@ func decodeBody(raw []byte) any {
 	return string(raw)
 }
 
-// alert is the alert a check's transition submits.
-func (e *Engine) alert(c *Check, st *quench.CheckState, action quench.Action, body map[string]any) quench.Alert {
+// FailingAlert is the alert a check raises when it starts firing with
+// message, and body the JSON object of its HTTP answer (nil otherwise):
+// what the router sees of it. quench lint and the tests route it.
+func FailingAlert(c *Check, message string, body map[string]any) quench.Alert {
+	st := quench.CheckState{Name: c.Spec.Name, Last: &quench.CheckResult{Message: message}}
+	return alertFor(c, &st, quench.ActionTrigger, body)
+}
+
+// alertFor is the alert a check's transition submits.
+func alertFor(c *Check, st *quench.CheckState, action quench.Action, body map[string]any) quench.Alert {
 	s := c.Spec
 	labels := make(map[string]string, len(s.Labels)+2)
 	for k, v := range s.Labels {

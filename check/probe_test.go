@@ -43,8 +43,11 @@ func TestProbes(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Version", "1.2.3")
-		if r.URL.Path == "/down" {
+		switch r.URL.Path {
+		case "/down":
 			w.WriteHeader(503)
+		case "/missing":
+			w.WriteHeader(404)
 		}
 		w.Write([]byte(`{"db_connected":true,"queue":{"dlq":3},"ratio":0.1}`))
 	}))
@@ -70,6 +73,9 @@ func TestProbes(t *testing.T) {
 		{"http ok", Spec{HTTP: &HTTPSpec{URL: api.URL}}, ""},
 		{"http status", Spec{HTTP: &HTTPSpec{URL: api.URL + "/down"}}, "status 503, want 2xx"},
 		{"http expected status", Spec{HTTP: &HTTPSpec{URL: api.URL + "/down", Status: []int{503}}}, ""},
+		{"http status condition", Spec{HTTP: &HTTPSpec{URL: api.URL + "/down"}, Conditions: []string{"status < 500"}}, "condition status < 500 is false (status=503)"},
+		{"http status condition passes a 404", Spec{HTTP: &HTTPSpec{URL: api.URL + "/missing"}, Conditions: []string{"status < 500"}}, ""},
+		{"http body.status is not the status", Spec{HTTP: &HTTPSpec{URL: api.URL + "/down"}, Conditions: []string{`body.status == nil`}}, "status 503, want 2xx"},
 		{"http head", Spec{HTTP: &HTTPSpec{URL: api.URL, Method: "HEAD"}}, ""},
 		{"http body", Spec{HTTP: &HTTPSpec{URL: api.URL}, Conditions: []string{"body.db_connected", "body.queue.dlq < 10", "body.ratio == 0.1"}}, ""},
 		{"http body fails", Spec{HTTP: &HTTPSpec{URL: api.URL}, Conditions: []string{"body.queue.dlq == 0"}}, "condition body.queue.dlq == 0 is false"},

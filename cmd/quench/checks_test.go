@@ -172,3 +172,46 @@ func openByKey(t *testing.T, svc quench.IncidentService) map[string]*quench.Inci
 	}
 	return out
 }
+
+// TestLintCoverage: with --config, lint warns about a runbook that only
+// checks can reach when no configured check does, and stops warning once
+// a check names it or matches it.
+func TestLintCoverage(t *testing.T) {
+	pack := t.TempDir()
+	files, _ := filepath.Glob("../../runbooks/*.md")
+	files = append(files, "../../runbooks/pack.yaml")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == "backup-stale.md" {
+			// Only its heartbeat reaches it now.
+			s := string(b)
+			i := strings.Index(s, "match:\n")
+			j := strings.Index(s, "escalation:")
+			b = []byte(s[:i] + "match:\n  - source == \"check\" && check == \"backup-age\"\n" + s[j:])
+		}
+		if err := os.WriteFile(filepath.Join(pack, filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(t.TempDir(), "quench.yaml")
+	for _, tt := range []struct {
+		name, checks string
+		warn         bool
+	}{
+		{"no checks", "checks: []\n", true},
+		{"a check names it", "checks:\n  - name: backups\n    runbook: backup-stale\n    disk:\n      path: /\n    conditions: [used_percent < 99]\n", false},
+		{"its match names the check", "checks:\n  - name: backup-age\n    disk:\n      path: /\n    conditions: [used_percent < 99]\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(cfg, []byte(tt.checks), 0o600)
+			code, out, errOut := runCmd(t, "lint", "--config", cfg, pack)
+			warned := strings.Contains(out, "backup-stale.md:1: warning: nothing reaches runbook backup-stale")
+			if warned != tt.warn || strings.Count(out, "nothing reaches") > 1 || (code == 0) == tt.warn {
+				t.Errorf("lint exit %d, warned %v, want %v:\n%s%s", code, warned, tt.warn, out, errOut)
+			}
+		})
+	}
+}

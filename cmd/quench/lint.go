@@ -5,20 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/check"
 	"github.com/quench-sh/quench/markdown"
+	"github.com/quench-sh/quench/route"
 )
 
 // defaultRunbooks is where the runbook commands look without a DIR.
 const defaultRunbooks = "./runbooks"
 
 func newLintCommand() *cobra.Command {
-	var format string
+	var format, configPath string
 	cmd := &cobra.Command{
-		Use:   "lint [DIR]",
+		Use:   "lint [DIR] [--config FILE]",
 		Short: "Check a runbook pack for format, safety and index problems",
 		Long: `lint checks every runbook in DIR (default ./runbooks), its pack.yaml and
 README.md, and prints each problem as path:line: message, sorted by path and
@@ -31,19 +34,34 @@ and names, that Quick diagnosis steps and the pack's first steps are
 read-only, that remediation and rollback steps that may change anything carry
 {"confirm": true}, relative links, and that README.md's index is current.
 
+With --config, it also loads that config's checks and warns about coverage:
+each runbook that no configured check raises (by naming it, or by a match
+expression that tests the check's name or routes its alert) and that no
+outside alert can reach either (every match expression requires source
+check or heartbeat).
+
 Exit status: 0 when clean, 1 when there are problems, 2 on a usage error.`,
 		Example: `  quench lint
   quench lint runbooks
-  quench lint --format json runbooks | jq '.[] | select(.rule == "confirm")'`,
+  quench lint --format json runbooks | jq '.[] | select(.rule == "confirm")'
+  quench lint --config quench.yaml`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageError(cmd, fmt.Errorf("--format must be text or json, not %q", format))
 			}
 			dir := dirArg(args)
-			ps, err := markdown.Lint(dir)
+			pack, ps, err := markdown.Load(dir)
 			if err != nil {
 				return dirError(cmd, err)
+			}
+			if configPath != "" {
+				cov, err := coverageProblems(pack, configPath)
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "quench lint: %v\n", err)
+					return exitError{1}
+				}
+				ps = append(ps, cov...)
 			}
 			if err := printProblems(cmd.OutOrStdout(), format, ps); err != nil {
 				return err
@@ -58,8 +76,37 @@ Exit status: 0 when clean, 1 when there are problems, 2 on a usage error.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text (path:line: message) or json")
+	cmd.Flags().StringVar(&configPath, "config", "", "a quench config whose checks to report coverage for")
 	cmd.SetFlagErrorFunc(usageError)
 	return cmd
+}
+
+// coverageProblems warns about the runbooks that neither the config's
+// checks nor outside alerts can reach (check.Unreached).
+func coverageProblems(pack *markdown.Pack, configPath string) ([]markdown.Problem, error) {
+	cfg, err := LoadConfig(configPath, os.Getenv)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		return nil, err
+	}
+	checks, err := cfg.compileChecks()
+	if err != nil {
+		return nil, cfg.source.locate(err)
+	}
+	router, err := route.New(pack.Runbooks)
+	if err != nil {
+		return nil, err
+	}
+	var ps []markdown.Problem
+	for _, id := range check.Unreached(pack.Runbooks, checks, router) {
+		rb, _ := pack.Runbook(id)
+		ps = append(ps, markdown.Problem{Path: rb.Path, Line: 1, Rule: "coverage", Warning: true,
+			Message: fmt.Sprintf("nothing reaches runbook %s: no check in %s raises it and every match expression needs source check or heartbeat", id, configPath),
+			Fix:     "add a check with runbook: " + id + ", or a match expression for outside alerts"})
+	}
+	return ps, nil
 }
 
 // printProblems writes problems as lines or as a JSON array (always an
