@@ -130,11 +130,10 @@ func TestEngineRemoved(t *testing.T) {
 	runCtx, stop := contextWithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- e2.Run(runCtx) }()
-	waitFor(t, func() bool { return len(v.openIncidents(t)) == 0 })
+	waitFor(t, func() bool {
+		states, _ := sqldb.NewCheckStore(v.db).CheckStates(ctx)
+		return len(v.openIncidents(t)) == 0 && len(states) == 0
+	})
 	stop()
 	<-done
-	states, _ := sqldb.NewCheckStore(v.db).CheckStates(ctx)
-	if len(states) != 0 {
-		t.Errorf("states left: %v", states)
-	}
 }
