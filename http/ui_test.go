@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/check"
+	"github.com/quench-sh/quench/sqldb"
 )
 
 // browser is a cookie-keeping HTTP client that does not follow redirects,
@@ -401,20 +404,63 @@ func TestUIDrillBadge(t *testing.T) {
 	}
 }
 
-// TestUISignals shows each heartbeat's state; the ping URL, a credential,
-// only to responders and better.
+// TestUISignals shows each real check's and heartbeat's state, failing
+// checks first; the ping URL, a credential, only to responders and better.
 func TestUISignals(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	secret := e.pingSecret()
 	if got := e.do("POST", "/ping/"+secret+"/fail", "", "text/plain", []byte("backup: disk full")); got.status != 200 {
 		t.Fatalf("ping: %s", got)
 	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "db down", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	checks, err := check.CompileAll([]check.Spec{
+		{Name: "api-up", Interval: time.Second, HTTP: &check.HTTPSpec{URL: up.URL}},
+		{Name: "api-readyz", Interval: time.Second, HTTP: &check.HTTPSpec{URL: down.URL}, Runbook: "db-down"},
+	}, check.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := &check.Engine{Alerts: e.srv.Alerts, Store: sqldb.NewCheckStore(e.db)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	engine.SetChecks(ctx, checks)
+	done := make(chan error, 1)
+	go func() { done <- engine.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	e.srv.Checks = engine
+	deadline := time.Now().Add(time.Minute)
+	for ran := 0; ran < 2; {
+		if time.Now().After(deadline) {
+			t.Fatal("checks did not run within a minute")
+		}
+		time.Sleep(20 * time.Millisecond)
+		states, _ := engine.Checks(ctx)
+		ran = 0
+		for _, st := range states {
+			if st.Last != nil {
+				ran++
+			}
+		}
+	}
+
 	r := e.browser(t)
 	r.signIn(quench.RoleResponder)
 	got := r.get("/signals")
 	body := string(got.body)
 	if got.status != 200 || !contains(body, "<strong>nightly</strong>") || !contains(body, `class="status status-hb-failed"`) || !contains(body, "/ping/"+secret) {
 		t.Fatalf("signals page for a responder: %s", got)
+	}
+	failing, passing := strings.Index(body, "<strong>api-readyz</strong>"), strings.Index(body, "<strong>api-up</strong>")
+	if failing < 0 || passing < 0 || failing > passing {
+		t.Errorf("checks not listed failing first (api-readyz at %d, api-up at %d)", failing, passing)
+	}
+	if !contains(body, `class="status status-check-failing"`) || !contains(body, "503") || !contains(body, `href="/runbooks/db-down"`) {
+		t.Errorf("the failing check's state, message or runbook is missing:\n%s", body)
 	}
 	if !contains(body, `href="/signals"`) {
 		t.Error("no nav entry for the signals page")
