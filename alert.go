@@ -1,6 +1,7 @@
 package quench
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -84,8 +85,8 @@ type IngestResult struct {
 // Validate checks an alert against the limits every source shares: a
 // dedup key of 1 to MaxDedupKeyBytes bytes, a known action, a known
 // severity on a trigger, at most MaxLabels labels and annotations, and a
-// trigger's names and values within MaxLabelBytes (only a trigger's are
-// stored). EINVALID or ETOOLARGE, saying which.
+// trigger's names and values within MaxLabelBytes and its details a JSON
+// object or nothing (only a trigger's are stored). EINVALID or ETOOLARGE, saying which.
 func (a *Alert) Validate() error {
 	switch {
 	case a.DedupKey == "":
@@ -101,6 +102,9 @@ func (a *Alert) Validate() error {
 	}
 	if a.Action != ActionTrigger {
 		return nil
+	}
+	if d := bytes.TrimSpace(a.Details); len(d) > 0 && string(d) != "null" && (d[0] != '{' || !json.Valid(d)) {
+		return Errorf(EINVALID, "details are not a JSON object")
 	}
 	for _, m := range []map[string]string{a.Labels, a.Annotations} {
 		for k, v := range m {

@@ -27,6 +27,11 @@ func TestValidateAlerts(t *testing.T) {
 		{"resolve needs no severity", func(a *quench.Alert) { a.Action, a.Severity = quench.ActionResolve, "" }, "", ""},
 		{"long label", func(a *quench.Alert) { a.Labels["x"] = big }, quench.ETOOLARGE, `alert 1: label "x" is longer than 65536 bytes`},
 		{"long label on a resolve is not stored", func(a *quench.Alert) { a.Action, a.Labels["x"] = quench.ActionResolve, big }, "", ""},
+		{"details object", func(a *quench.Alert) { a.Details = []byte(` {"a": [1, null]} `) }, "", ""},
+		{"details null", func(a *quench.Alert) { a.Details = []byte(`null`) }, "", ""},
+		{"details array", func(a *quench.Alert) { a.Details = []byte(`[1]`) }, quench.EINVALID, "alert 1: details are not a JSON object"},
+		{"details broken", func(a *quench.Alert) { a.Details = []byte(`{"a":`) }, quench.EINVALID, "alert 1: details are not a JSON object"},
+		{"details of a resolve are not stored", func(a *quench.Alert) { a.Action, a.Details = quench.ActionResolve, []byte(`[`) }, "", ""},
 		{"many labels", func(a *quench.Alert) {
 			a.Labels = map[string]string{}
 			for i := range 129 {

@@ -56,6 +56,29 @@ const (
 	EventDeploys      = "deploys"
 )
 
+// OpenedData is the data of an incident's EventOpened timeline event.
+type OpenedData struct {
+	// Details is the opening alert's source-specific data (a generic
+	// alert's details, PagerDuty's custom_details, Alertmanager's
+	// generator URL…): a JSON object, absent when the alert had none.
+	Details json.RawMessage `json:"details,omitempty"`
+}
+
+// OpeningDetails returns the details of the alert that opened the incident
+// whose timeline is tl, or nil when it had none.
+func OpeningDetails(tl []TimelineEvent) json.RawMessage {
+	for _, ev := range tl {
+		if ev.Kind != EventOpened || len(ev.Data) == 0 {
+			continue
+		}
+		var d OpenedData
+		if json.Unmarshal(ev.Data, &d) == nil {
+			return d.Details
+		}
+	}
+	return nil
+}
+
 // TimelineEvent is one thing that happened to an incident.
 type TimelineEvent struct {
 	ID         int64           `json:"id"`

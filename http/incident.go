@@ -44,6 +44,11 @@ type IncidentView struct {
 	// paged to no one and left out of the statistics.
 	Drill bool `json:"drill,omitempty"`
 
+	// Details is the source-specific data of the alert that opened the
+	// incident (a generic alert's details, PagerDuty's custom_details…),
+	// a JSON object; set on GET /api/v1/incidents/{id} only, absent when
+	// the alert had none.
+	Details json.RawMessage `json:"details,omitempty"`
 	// Timeline is set on GET /api/v1/incidents/{id} only, oldest first.
 	Timeline []quench.TimelineEvent `json:"timeline,omitzero"`
 	// Deploys are those of the quench.DeployLookback before the incident
@@ -227,6 +232,7 @@ func (s *Server) handleGetIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	v := NewIncidentView(inc)
 	v.Timeline = tl
+	v.Details = quench.OpeningDetails(tl)
 	if v.Timeline == nil {
 		v.Timeline = []quench.TimelineEvent{}
 	}

@@ -86,7 +86,7 @@ var ingestSQL = [numStmts]string{
 	// stBumpCount leaves severity alone: on SQLite, setting an indexed
 	// column rewrites its index entry even when the value is the same.
 	stBumpCount:   `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2 WHERE id = $3`,
-	stInsertEvent: `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, NULL)`,
+	stInsertEvent: `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6)`,
 	stAcknowledge: `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
 	stResolve:     `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
 	stInsertAudit: `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)

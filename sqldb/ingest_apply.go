@@ -46,6 +46,7 @@ type eventRow struct {
 	st               *openState
 	at               time.Time
 	kind, actor, txt string
+	data             string // JSON or ""
 }
 
 type auditRow struct {
@@ -187,8 +188,8 @@ func (b *batchTx) lookup(ctx context.Context, k openKey) (*openState, error) {
 	return st, nil
 }
 
-func (b *batchTx) event(st *openState, at time.Time, kind, actor, text string) {
-	b.events = append(b.events, eventRow{st: st, at: at, kind: kind, actor: actor, txt: text})
+func (b *batchTx) event(st *openState, at time.Time, kind, actor, text, data string) {
+	b.events = append(b.events, eventRow{st: st, at: at, kind: kind, actor: actor, txt: text, data: data})
 }
 
 // alert decides what one alert does, with the lifecycle
@@ -253,7 +254,11 @@ func (b *batchTx) alert(ctx context.Context, req *ingestReq, p *prepAlert) (quen
 		return res, nil, nil
 	}
 	if c.Timeline != "" {
-		b.event(st, at, c.Timeline, p.a.Source, c.Text)
+		data := ""
+		if c.Opened {
+			data = p.openedEvent
+		}
+		b.event(st, at, c.Timeline, p.a.Source, c.Text, data)
 	}
 	if c.Audit != "" {
 		data := p.keyData
@@ -325,7 +330,7 @@ func (b *batchTx) flush(ctx context.Context) error {
 		return err
 	}
 	for _, ev := range b.events {
-		if _, err := b.stmt(ctx, stInsertEvent).ExecContext(ctx, ev.st.id, ev.at, ev.kind, ev.actor, ev.txt); err != nil {
+		if _, err := b.stmt(ctx, stInsertEvent).ExecContext(ctx, ev.st.id, ev.at, ev.kind, ev.actor, ev.txt, nullString(ev.data)); err != nil {
 			return fmt.Errorf("sqldb: timeline event: %w", err)
 		}
 	}
@@ -432,13 +437,15 @@ func (b *batchTx) flushPostgres(ctx context.Context) error {
 	}
 	if n := len(b.events); n > 0 {
 		ids, at := make([]int64, n), make([]time.Time, n)
-		kinds, actors, texts := make([]string, n), make([]string, n), make([]string, n)
+		kinds, actors, texts, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		for i, ev := range b.events {
-			ids[i], at[i], kinds[i], actors[i], texts[i] = ev.st.id, ev.at, ev.kind, ev.actor, ev.txt
+			ids[i], at[i], kinds[i], actors[i], texts[i], data[i] = ev.st.id, ev.at, ev.kind, ev.actor, ev.txt, ev.data
 		}
-		if _, err := b.ExecContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text)
-			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])`,
-			ids, at, kinds, actors, texts); err != nil {
+		if _, err := b.ExecContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)
+			SELECT u.incident_id, u.at, u.kind, u.actor, u.text, NULLIF(u.data, '')
+			FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+				AS u(incident_id, at, kind, actor, text, data)`,
+			ids, at, kinds, actors, texts, data); err != nil {
 			return fmt.Errorf("sqldb: timeline events: %w", err)
 		}
 	}

@@ -1,6 +1,8 @@
 package sqldb
 
 import (
+	"bytes"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -29,6 +31,9 @@ type prepAlert struct {
 	labels      string
 	annotations string
 	openData    string // audit data of incident.open
+	// openedEvent is the data of the opened timeline event: the alert's
+	// details (quench.OpenedData), "" when it has none.
+	openedEvent string
 
 	// keyData is the audit data of an acknowledge or resolve.
 	keyData string
@@ -101,10 +106,21 @@ func (p *prepAlert) encode(router quench.Router) error {
 	if p.annotations, err = encodeMap(p.a.Annotations); err != nil {
 		return err
 	}
+	p.openedEvent = openedEventData(p.a.Details)
 	p.openData = string(auditData(openAuditData{DedupKey: p.key.dedupKey, Runbook: p.runbook,
 		Severity: string(p.a.Severity), Source: p.a.Source}))
 	p.encoded = true
 	return nil
+}
+
+// openedEventData returns the opened timeline event's data for an alert's
+// details, which Validate checked: "" for none.
+func openedEventData(details json.RawMessage) string {
+	d := bytes.TrimSpace(details)
+	if len(d) == 0 || string(d) == "null" {
+		return ""
+	}
+	return `{"details":` + quench.CleanText(string(d)) + `}`
 }
 
 // Audit data of ingest entries. Fields are in name order, so the JSON is

@@ -154,6 +154,8 @@ func TestIngestRejectsBadAlerts(t *testing.T) {
 			{"long dedup key", func(a *quench.Alert) { a.DedupKey = strings.Repeat("k", 256) }, quench.EINVALID},
 			{"unknown action", func(a *quench.Alert) { a.Action = "snooze" }, quench.EINVALID},
 			{"unknown severity", func(a *quench.Alert) { a.Severity = "urgent" }, quench.EINVALID},
+			{"details not an object", func(a *quench.Alert) { a.Details = []byte(`["a"]`) }, quench.EINVALID},
+			{"details not JSON", func(a *quench.Alert) { a.Details = []byte(`{"a":`) }, quench.EINVALID},
 			{"huge label", func(a *quench.Alert) {
 				a.Labels = map[string]string{"x": strings.Repeat("v", quench.MaxLabelBytes+1)}
 			}, quench.ETOOLARGE},
