@@ -51,6 +51,11 @@ type IncidentEvent struct {
 	Actor      string            `json:"actor,omitempty"` // token name, "system", a check's name
 	At         time.Time         `json:"at"`
 	Step       string            `json:"step,omitempty"` // step events: the step's name
+	// Remote is true when another quench instance sharing the database
+	// committed the change (PostgreSQL). Its Status, Severity and RunbookID
+	// were read from the store when the event arrived, so they may be newer
+	// than the change itself.
+	Remote bool `json:"remote,omitempty"`
 }
 
 // EventService carries incident events from the writers that commit

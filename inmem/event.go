@@ -72,6 +72,20 @@ func (s *EventService) Subscribe(ctx context.Context) (quench.Subscription, erro
 	return sub, nil
 }
 
+// Lag tells every current subscription that it missed events (on its
+// Lagged channel), as when events of another instance were lost on the
+// way: each subscriber reloads what it tracks from the store.
+func (s *EventService) Lag() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sub := range s.subs {
+		select {
+		case sub.lagged <- struct{}{}:
+		default: // already told
+		}
+	}
+}
+
 // Subscribers returns how many subscriptions are open, for metrics and
 // tests.
 func (s *EventService) Subscribers() int {

@@ -84,3 +84,21 @@ func TestEventServiceSubscriptionEndsWithContext(t *testing.T) {
 func ev(id int64, kind quench.IncidentEventKind) quench.IncidentEvent {
 	return quench.IncidentEvent{Kind: kind, IncidentID: id, Status: quench.StatusTriggered, Severity: quench.SeverityCritical, At: time.Unix(0, 0)}
 }
+
+func TestEventServiceLagTellsEverySubscriber(t *testing.T) {
+	svc := inmem.NewEventService(2)
+	ctx := context.Background()
+	a, _ := svc.Subscribe(ctx)
+	b, _ := svc.Subscribe(ctx)
+	defer a.Close()
+	defer b.Close()
+	svc.Lag()
+	svc.Lag() // told once is enough: the second does not block
+	for _, sub := range []quench.Subscription{a, b} {
+		select {
+		case <-sub.Lagged():
+		default:
+			t.Fatal("a subscription was not told it lagged")
+		}
+	}
+}

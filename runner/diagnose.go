@@ -26,7 +26,8 @@ func (r *Runner) listen(ctx context.Context, sub quench.Subscription) {
 			if !ok {
 				return
 			}
-			if ev.Kind == quench.IncidentOpened {
+			// Another instance's incident is its own to diagnose.
+			if ev.Kind == quench.IncidentOpened && !ev.Remote {
 				r.enqueue(ev.IncidentID, ev.Severity)
 			}
 		case <-sub.Lagged():

@@ -73,3 +73,6 @@ var PadRows = padRows
 
 // Stats reports the writer pool's statistics.
 func (db *DB) Stats() sql.DBStats { return db.w.Stats() }
+
+// Channel is the NOTIFY channel the service shares events on.
+func (s *EventService) Channel() string { return s.channel }

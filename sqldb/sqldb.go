@@ -70,6 +70,10 @@ type DB struct {
 	dialect string
 	// path is the SQLite file; "" on PostgreSQL.
 	path string
+	// dsn is the PostgreSQL URL (without pool_max_conns), for connections
+	// outside the pool (EventService's listener); "" on SQLite. It may
+	// hold a password: never log it.
+	dsn string
 	// w takes every write. On SQLite it is a single connection (SQLite
 	// allows one writer; queuing in Go is cheaper than SQLITE_BUSY retries);
 	// on PostgreSQL it is the same pool as r.
@@ -222,6 +226,7 @@ func (db *DB) openPostgres(ctx context.Context, dsn string) error {
 	if err != nil {
 		return err
 	}
+	db.dsn = dsn
 	p, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return quench.Errorf(quench.EINVALID, "sqldb: postgres DSN: %v", err)

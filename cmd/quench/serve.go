@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/check"
 	"github.com/quench-sh/quench/drill"
 	"github.com/quench-sh/quench/escalate"
@@ -38,7 +40,11 @@ type ServeCommand struct {
 	Now        func() time.Time
 
 	DB     *sqldb.DB
-	Events *inmem.EventService // incident events: runner, live streams
+	// Events carries incident events to the runner, paging, drills and the
+	// live streams: in memory on SQLite; on PostgreSQL shared with every
+	// instance on the database (sharedEvents).
+	Events       quench.EventService
+	sharedEvents *sqldb.EventService
 	Pack   *markdown.Pack
 	Server *quenchhttp.Server
 	Runner *runner.Runner   // diagnosis and remediation (steprunner.go)
@@ -124,6 +130,11 @@ func (s *ServeCommand) Run(ctx context.Context) error {
 	return s.Close(shutdownCtx)
 }
 
+// isPostgres reports whether a --db URL names PostgreSQL.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
 // Open loads the pack, opens the database and starts listening.
 func (s *ServeCommand) Open(ctx context.Context) error {
 	if s.Now == nil {
@@ -147,11 +158,23 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	if err := os.MkdirAll(s.Config.Data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	s.Events = inmem.NewEventService(0)
+	local := inmem.NewEventService(0)
+	s.Events = local
+	if isPostgres(s.Config.DB) {
+		s.sharedEvents = sqldb.NewEventService(local, s.Log)
+		s.Events = s.sharedEvents
+	}
 	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now,
 		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen, Events: s.Events})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
+	}
+	if s.sharedEvents != nil {
+		// Listening before anything subscribes or writes: no other
+		// instance's event is missed from here on.
+		if err := s.sharedEvents.Open(ctx, s.DB); err != nil {
+			return fmt.Errorf("share incident events: %w", err)
+		}
 	}
 
 	reg := prometheus.NewRegistry()
@@ -228,6 +251,11 @@ func (s *ServeCommand) Close(ctx context.Context) error {
 	// database closes.
 	if s.Runner != nil {
 		errs = append(errs, s.Runner.Close())
+	}
+	// Events still queued for the other instances are sent while the
+	// database is open.
+	if s.sharedEvents != nil {
+		errs = append(errs, s.sharedEvents.Close())
 	}
 	if s.DB != nil {
 		errs = append(errs, s.DB.Close())
