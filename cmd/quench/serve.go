@@ -39,17 +39,17 @@ type ServeCommand struct {
 	Log        *slog.Logger
 	Now        func() time.Time
 
-	DB     *sqldb.DB
+	DB *sqldb.DB
 	// Events carries incident events to the runner, paging, drills and the
 	// live streams: in memory on SQLite; on PostgreSQL shared with every
 	// instance on the database (sharedEvents).
 	Events       quench.EventService
 	sharedEvents *sqldb.EventService
-	Pack   *markdown.Pack
-	Server *quenchhttp.Server
-	Runner *runner.Runner   // diagnosis and remediation (steprunner.go)
-	Paging *escalate.Engine // escalation and notifications (paging.go); nil when off
-	Drills *drill.Service   // drills on request and on schedule (drill.go)
+	Pack         *markdown.Pack
+	Server       *quenchhttp.Server
+	Runner       *runner.Runner   // diagnosis and remediation (steprunner.go)
+	Paging       *escalate.Engine // escalation and notifications (paging.go); nil when off
+	Drills       *drill.Service   // drills on request and on schedule (drill.go)
 	// Heartbeats watches the jobs that ping quench (signals.go).
 	Heartbeats *heartbeat.Monitor
 	Checks     *check.Engine // built-in checks (checks.go)
