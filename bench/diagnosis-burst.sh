@@ -8,7 +8,11 @@
 #   - the most step processes running at once (process groups whose
 #     environment carries this run's marker, sampled from /proc), which must
 #     never exceed the configured workers,
-#   - the server's peak memory (VmHWM of its process).
+#   - the server's peak memory (VmHWM of its process),
+#   - steps per second, beside the bare process-start rate of the same run
+#     (the same number of `sh -c` processes, WORKERS at a time, started by
+#     xargs right after): how far the runner and the store are from the
+#     machine's own limit.
 # Exits 1 when a diagnosis is missing or the process bound was broken.
 #
 #   bench/diagnosis-burst.sh              # N=1000 WORKERS=4 PAR=50
@@ -164,11 +168,19 @@ sampler=""
 maxprocs=$(cat "$tmp/maxprocs" 2>/dev/null || echo 0)
 failed=$(grep 'msg="step finished"' "$tmp/server.log" | grep -vc 'exit_code=0' || true)
 
+# The bare process-start rate of this machine now: as many shells as steps,
+# WORKERS at a time, each doing what the first step does.
+bare_start=$(date +%s%N)
+seq 1 "$want" | xargs -P "$WORKERS" -I{} sh -c 'echo first step for {} >/dev/null'
+bare_end=$(date +%s%N)
+
 printf 'diagnosis burst: %d incidents, %d workers, %d concurrent clients, load average %s\n' "$N" "$WORKERS" "$PAR" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  ingested (all 2xx) in  %6.2f s\n' "$(echo "($ingested - $start) / 1000000000" | bc -l)"
 printf '  all diagnosed in       %6.2f s  (%d steps, %d not exit 0)\n' "$(echo "($finished - $start) / 1000000000" | bc -l)" "$done_steps" "$failed"
 printf '  max step processes     %6d    (sampled from /proc; bound %d)\n' "$maxprocs" "$WORKERS"
 printf '  server peak memory     %6.1f MiB (VmHWM)\n' "$(echo "$hwm / 1024" | bc -l)"
+printf '  steps per second       %8.1f  (all steps / time to all diagnosed)\n' "$(echo "$done_steps * 1000000000 / ($finished - $start)" | bc -l)"
+printf '  bare process starts/s  %8.1f  (%d sh -c, %d at a time, same run)\n' "$(echo "$want * 1000000000 / ($bare_end - $bare_start)" | bc -l)" "$want" "$WORKERS"
 
 status=0
 if [ "$maxprocs" -gt "$WORKERS" ]; then

@@ -214,7 +214,9 @@ func TestDiagnosisRefusesUnknownTargetsAndConfirmSteps(t *testing.T) {
 
 func TestDiagnosisTimeoutKillsTheProcessGroup(t *testing.T) {
 	e := newEnv(t, testPack{diagnosis: []block{
-		{`{"name": "hangs", "timeout": "300ms"}`, "sleep 30 & echo $!; wait"},
+		// Long enough for the shell to start and print under load: the
+		// test needs the pid it prints.
+		{`{"name": "hangs", "timeout": "3s"}`, "sleep 30 & echo $!; wait"},
 	}})
 	id := e.open(nil)
 	e.waitDiagnosed(1)

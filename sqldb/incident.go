@@ -305,38 +305,13 @@ func (s *IncidentService) record(ctx context.Context, step string, ev quench.Tim
 		ev.At = s.db.now()
 	}
 	ev.At = utc(ev.At)
-	err = s.db.write(ctx, func(tx *txn) error {
-		var status, severity string
-		var runbook sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT status, severity, runbook_id FROM incidents WHERE id = $1`, ev.IncidentID).
-			Scan(&status, &severity, &runbook)
-		if errors.Is(err, sql.ErrNoRows) {
-			return quench.Errorf(quench.ENOTFOUND, "incident %d not found", ev.IncidentID)
-		}
-		if err != nil {
-			return fmt.Errorf("sqldb: add event: %w", err)
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			ev.IncidentID, ev.At, ev.Kind, ev.Actor, ev.Text, nullString(data)).Scan(&ev.ID)
-		if err != nil {
-			return fmt.Errorf("sqldb: add event: %w", err)
-		}
-		if audit != nil {
-			if _, err := tx.audit(ctx, *audit); err != nil {
-				return err
-			}
-		}
-		if kind := quench.IncidentEventKindOf(ev.Kind); kind != "" {
-			tx.publish(quench.IncidentEvent{Kind: kind, IncidentID: ev.IncidentID, Status: quench.Status(status),
-				Severity: quench.Severity(severity), RunbookID: runbook.String, Actor: ev.Actor, At: ev.At,
-				Step: quench.CleanText(step)})
-		}
-		return nil
-	})
-	if err != nil {
+	// Through the ingest writer's group commit: a burst of steps shares
+	// transactions (and syncs) with each other and with alerts.
+	w := &recordWrite{step: quench.CleanText(step), ev: ev, data: data, audit: audit}
+	if err := s.db.ingest.submit(ctx, &ingestReq{record: w, done: make(chan error, 1)}); err != nil {
 		return nil, err
 	}
+	ev = w.ev
 	return &ev, nil
 }
 

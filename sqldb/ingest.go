@@ -38,6 +38,10 @@ type ingestReq struct {
 	sts     []*openState // per alert, the incident its result names
 	state   atomic.Int32
 	done    chan error // buffered: the writer never blocks on a caller
+
+	// record, when set, is a timeline event (and audit entry) to write
+	// instead of alerts: a step's start or result, a note.
+	record *recordWrite
 }
 
 // ingester is the group-commit loop: callers enqueue their alerts, one
@@ -73,6 +77,8 @@ const (
 	stAcknowledge
 	stResolve
 	stInsertAudit
+	stIncidentState
+	stInsertEventID
 	numStmts
 )
 
@@ -91,6 +97,8 @@ var ingestSQL = [numStmts]string{
 	stResolve:     `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
 	stInsertAudit: `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	stIncidentState: `SELECT status, severity, COALESCE(runbook_id, '') FROM incidents WHERE id = $1`,
+	stInsertEventID: `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 }
 
 func newIngester(ctx context.Context, db *DB) (*ingester, error) {
@@ -171,18 +179,24 @@ func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Aler
 	// The writer may still read the alerts after a cancelled caller has
 	// returned; the prepared copy keeps the caller free to reuse its slice.
 	req := &ingestReq{alerts: g.prepare(alerts, router), router: router, done: make(chan error, 1)}
-	if err := g.enqueue(ctx, req); err != nil {
+	if err := g.submit(ctx, req); err != nil {
 		return nil, err
+	}
+	return req.results, nil
+}
+
+// submit queues a request for the writer and waits until it committed or
+// ctx ended; a request the writer had not claimed by then is not applied.
+func (g *ingester) submit(ctx context.Context, req *ingestReq) error {
+	if err := g.enqueue(ctx, req); err != nil {
+		return err
 	}
 	select {
 	case err := <-req.done:
-		if err != nil {
-			return nil, err
-		}
-		return req.results, nil
+		return err
 	case <-ctx.Done():
 		req.state.CompareAndSwap(reqPending, reqAbandoned)
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -213,7 +227,7 @@ func (g *ingester) run() {
 		take := func(r *ingestReq) {
 			if r.state.CompareAndSwap(reqPending, reqClaimed) {
 				batch = append(batch, r)
-				n += len(r.alerts)
+				n += max(1, len(r.alerts))
 			}
 		}
 		take(req)

@@ -134,6 +134,14 @@ func (g *ingester) apply(ctx context.Context, batch []*ingestReq) (err error) {
 		return err
 	}
 	tx.publish(b.incidentEvents()...)
+	for _, r := range batch {
+		if r.record != nil {
+			if err := b.record(ctx, r.record); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+	}
 	if err := tx.commit(ctx); err != nil {
 		return err
 	}
