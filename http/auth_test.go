@@ -116,6 +116,13 @@ func matrixRequests(t *testing.T) map[string]matrixRequest {
 		},
 		"GET /api/v1/heartbeats": static("/api/v1/heartbeats", ""),
 
+		"GET /api/v1/silences":  static("/api/v1/silences", ""),
+		"POST /api/v1/silences": static("/api/v1/silences", `{"matchers":["alertname=MatrixTest"],"duration":"1h","comment":"matrix"}`),
+		"POST /api/v1/silences/{id}/expire": func(e *testEnv, _ string) (string, []byte) {
+			return fmt.Sprintf("/api/v1/silences/%d/expire", e.silence()), []byte(`{}`)
+		},
+		"GET /api/v1/suppressed": static("/api/v1/suppressed", ""),
+
 		"GET /api/v1/tokens": static("/api/v1/tokens", ""),
 		"DELETE /api/v1/tokens/{name}": func(e *testEnv, _ string) (string, []byte) {
 			name := fmt.Sprintf("doomed-%d", e.seq.Add(1))
@@ -186,6 +193,13 @@ var wantRole = map[string]quench.TokenRole{
 	"GET /ping/{secret}/{action}":  needNone,
 	"POST /ping/{secret}/{action}": needNone,
 	"GET /api/v1/heartbeats":       quench.RoleViewer,
+
+	// Silences: reading them and the alerts they hold back is a read;
+	// making or ending one decides what opens incidents: a responder.
+	"GET /api/v1/silences":              quench.RoleViewer,
+	"POST /api/v1/silences":             quench.RoleResponder,
+	"POST /api/v1/silences/{id}/expire": quench.RoleResponder,
+	"GET /api/v1/suppressed":            quench.RoleViewer,
 
 	"GET /api/v1/tokens":           quench.RoleAdmin,
 	"DELETE /api/v1/tokens/{name}": quench.RoleAdmin,

@@ -9,13 +9,23 @@ import (
 
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/heartbeat"
+	"github.com/quench-sh/quench/ingest"
 	"github.com/quench-sh/quench/sqldb"
+	"github.com/quench-sh/quench/suppress"
 )
 
-// withHeartbeats gives the test server one heartbeat, "nightly", watched
-// by a real monitor over the test store.
-func withHeartbeats(t testing.TB, db *sqldb.DB, s *Server) {
+// withSignals gives the test server one heartbeat, "nightly", watched by
+// a real monitor over the test store, and the suppression step (no
+// rules; tests set them) in its AlertService.
+func withSignals(t testing.TB, db *sqldb.DB, s *Server) {
 	t.Helper()
+	alerts := s.Alerts.(*ingest.AlertService)
+	sup := &suppress.Service{Store: sqldb.NewSilenceService(db), Incidents: s.Incidents, Alerts: alerts, Router: alerts.Router, Events: s.Events}
+	if err := sup.Open(context.Background(), suppress.Rules{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sup.Close)
+	alerts.Suppressor, s.Silences = sup, sup
 	mon := &heartbeat.Monitor{Store: sqldb.NewHeartbeatService(db), Alerts: s.Alerts, Incidents: s.Incidents}
 	err := mon.Open(context.Background(), []heartbeat.Config{{Name: "nightly", Period: 24 * time.Hour, Grace: time.Hour, Severity: quench.SeverityHigh}})
 	if err != nil {

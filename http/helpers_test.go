@@ -104,7 +104,7 @@ func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	s.Runbooks = runbookPack(rbs)
 	s.Ready = db.Ping
 	withPaging(t, db, &pagingEnv{})(s)
-	withHeartbeats(t, db, s)
+	withSignals(t, db, s)
 	if testing.Verbose() {
 		s.Logger = testLogger(t)
 	}

@@ -88,7 +88,7 @@ func (m *metrics) rejected(source string) {
 }
 
 func (m *metrics) ingested(source string, results []quench.IngestResult) {
-	var counts [5]int
+	var counts [6]int
 	unrouted := 0
 	for _, r := range results {
 		switch r.Outcome {
@@ -103,12 +103,14 @@ func (m *metrics) ingested(source string, results []quench.IngestResult) {
 			counts[2]++
 		case quench.OutcomeResolved:
 			counts[3]++
+		case quench.OutcomeSuppressed:
+			counts[5]++
 		default:
 			counts[4]++
 		}
 	}
 	for i, outcome := range []quench.IngestOutcome{quench.OutcomeOpened, quench.OutcomeDeduplicated,
-		quench.OutcomeAcknowledged, quench.OutcomeResolved, quench.OutcomeIgnored} {
+		quench.OutcomeAcknowledged, quench.OutcomeResolved, quench.OutcomeIgnored, quench.OutcomeSuppressed} {
 		if counts[i] > 0 {
 			m.alertsReceived.WithLabelValues(source, string(outcome)).Add(float64(counts[i]))
 		}

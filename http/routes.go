@@ -73,7 +73,7 @@ func (s *Server) routeTable() []endpoint {
 		{"GET /api/v1/break-glass", quench.RoleAdmin, s.handleListGrants},
 		{"POST /api/v1/break-glass", quench.RoleAdmin, s.handleCreateGrant},
 		{"DELETE /api/v1/break-glass/{id}", quench.RoleAdmin, s.handleRevokeGrant},
-	}, slices.Concat(s.pagingRoutes(), s.heartbeatRoutes())...)
+	}, slices.Concat(s.pagingRoutes(), s.heartbeatRoutes(), s.silenceRoutes())...)
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

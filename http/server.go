@@ -78,6 +78,9 @@ type Server struct {
 	// Heartbeats takes pings and lists heartbeats (heartbeat.Monitor).
 	// Nil answers every ping 404 and lists no heartbeats.
 	Heartbeats quench.HeartbeatService
+	// Silences serves silences and the alerts held back
+	// (suppress.Service); nil answers their routes 503.
+	Silences quench.SilenceService
 	// PublicURL is the server's address as others reach it, the base of
 	// the ping URLs it lists; "" uses the address a request came to.
 	PublicURL string

@@ -22,20 +22,21 @@ import (
 //  4. leaves publishing to the store, which publishes the incident events
 //     (opened, acknowledged, resolved, severity raised) once they commit.
 //
-// Extension point: Route is the one place that decides how an alert that
-// is about to open an incident opens it. A step that must happen before an
-// incident opens, such as consulting silences and inhibitions or marking
-// a drill, belongs there as a named optional collaborator beside Router
-// (for example `Silences quench.SilenceService`), consulted in Route;
-// where it must change the outcome (a suppressed alert is stored but opens
-// nothing), the decision becomes an input of quench.AlertChange so the
-// store, the timeline and the events follow it.
+// Before step 3, a Suppressor (silences, maintenance windows, inhibition)
+// may hold back triggers that must not open an incident: it stores them
+// itself and their results say OutcomeSuppressed; the rest go to the store
+// (suppress.go). Route stays the one place that decides the runbook of an
+// alert that opens an incident.
 type AlertService struct {
 	// Store applies alerts to incidents (sqldb.IncidentService).
 	Store quench.AlertStore
 	// Router picks the runbook of an alert that opens an incident; nil
 	// keeps the RunbookID the caller set.
 	Router quench.Router
+	// Suppressor holds back alerts that must not open an incident
+	// (silences, maintenance windows, inhibition; suppress.Service): they
+	// are stored there, not here. Nil holds nothing back.
+	Suppressor quench.Suppressor
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -66,11 +67,19 @@ func (s *AlertService) SubmitAlerts(ctx context.Context, alerts []quench.Alert) 
 	if err := quench.ValidateAlerts(alerts); err != nil {
 		return nil, err
 	}
-	var router quench.Router
-	if s.Router != nil {
-		router = s
+	if s.Suppressor != nil {
+		return s.submitUnsuppressed(ctx, alerts)
 	}
-	return s.Store.IngestAlerts(ctx, alerts, router)
+	return s.Store.IngestAlerts(ctx, alerts, s.router())
+}
+
+// router is what the store asks for runbooks: this service, or nil to
+// keep the caller's.
+func (s *AlertService) router() quench.Router {
+	if s.Router == nil {
+		return nil
+	}
+	return s
 }
 
 // Route decides the runbook of an alert about to open an incident: the

@@ -46,6 +46,13 @@ type Config struct {
 	Heartbeats []HeartbeatConfig `yaml:"heartbeats"`
 	// Checks are the built-in checks (checks.go, docs/checks.md).
 	Checks []check.Spec `yaml:"checks"`
+	// Maintenance windows, inhibition rules and runbook dependencies hold
+	// alerts back (suppressconfig.go).
+	Maintenance  []MaintenanceConfig `yaml:"maintenance"`
+	InhibitRules []InhibitRuleConfig `yaml:"inhibit_rules"`
+	// DependsOn maps a runbook to the runbooks it depends on: while one of
+	// theirs is open, its alerts are symptoms.
+	DependsOn map[string][]string `yaml:"depends_on"`
 
 	// source is where the file's keys are, for Validate's errors; nil
 	// when the config came from no file.
@@ -221,6 +228,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := validateHeartbeats(c.Heartbeats); err != nil {
+		return err
+	}
+	if err := c.validateSuppression(); err != nil {
 		return err
 	}
 	if c.Diagnosis.MaxOutput < 1024 {

@@ -91,6 +91,7 @@ remediation is guided and confirmed, and everything is audited.`,
 		newDrillsCommand(),
 		newHeartbeatsCommand(),
 		newChecksCommand(),
+		newSilenceCommand(),
 	)
 	return root
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/quench-sh/quench/route"
 	"github.com/quench-sh/quench/runner"
 	"github.com/quench-sh/quench/sqldb"
+	"github.com/quench-sh/quench/suppress"
 )
 
 // ServeCommand is `quench serve`: it wires the store, the runbook pack and
@@ -53,6 +54,9 @@ type ServeCommand struct {
 	// Heartbeats watches the jobs that ping quench (signals.go).
 	Heartbeats *heartbeat.Monitor
 	Checks     *check.Engine // built-in checks (checks.go)
+	// Suppress holds back silenced, maintenance and symptom alerts
+	// (signals.go).
+	Suppress *suppress.Service
 
 	stopSignals func()
 	stopPaging  func()

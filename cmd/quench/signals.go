@@ -12,7 +12,9 @@ import (
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/heartbeat"
 	quenchhttp "github.com/quench-sh/quench/http"
+	"github.com/quench-sh/quench/ingest"
 	"github.com/quench-sh/quench/sqldb"
+	"github.com/quench-sh/quench/suppress"
 )
 
 // heartbeatResync is how often the server leading heartbeats on
@@ -20,14 +22,34 @@ import (
 // took (a success or failure alerts on whichever server takes it).
 const heartbeatResync = 2 * time.Second
 
-// openSignals starts what quench watches for itself: heartbeats. It hands
-// the ping routes to the server and rereads the config file's heartbeats
-// on SIGHUP.
+// openSignals starts what quench watches for itself: heartbeats, and the
+// suppression step (silences, maintenance windows, inhibition) of the
+// server's AlertService. It hands their routes to the server and rereads
+// the config file's heartbeats and rules on SIGHUP.
 func (s *ServeCommand) openSignals(ctx context.Context, srv *quenchhttp.Server) error {
 	cfgs, err := s.heartbeatConfigs(s.Config)
 	if err != nil {
 		return err
 	}
+	rules, err := suppressRules(s.Config, s.Pack)
+	if err != nil {
+		return err
+	}
+	alerts := srv.Alerts.(*ingest.AlertService)
+	sup := &suppress.Service{
+		Store: sqldb.NewSilenceService(s.DB), Incidents: srv.Incidents, Alerts: alerts, Router: alerts.Router, Events: s.Events,
+		Leader: s.DB.TryLeader, LeaderInterval: leaderInterval, Logger: s.Log, Now: s.Now,
+	}
+	if s.DB.Dialect() == sqldb.DialectPostgres {
+		sup.Resync = heartbeatResync
+	}
+	if err := sup.Open(ctx, rules); err != nil {
+		return fmt.Errorf("silences: %w", err)
+	}
+	alerts.Suppressor = sup
+	s.Suppress = sup
+	srv.Silences = sup
+
 	mon := &heartbeat.Monitor{
 		Store: sqldb.NewHeartbeatService(s.DB), Alerts: srv.Alerts, Incidents: srv.Incidents,
 		Leader: s.DB.TryLeader, LeaderInterval: leaderInterval, Logger: s.Log, Now: s.Now,
@@ -63,6 +85,7 @@ func (s *ServeCommand) openSignals(ctx context.Context, srv *quenchhttp.Server) 
 		cancel()
 		wg.Wait()
 		mon.Close()
+		sup.Close()
 	}
 	if len(cfgs) > 0 {
 		s.Log.Info("heartbeats on", "heartbeats", len(cfgs))
@@ -85,6 +108,10 @@ func (s *ServeCommand) reloadSignals(ctx context.Context) {
 	if err == nil {
 		cfgs, err = s.heartbeatConfigs(cfg)
 	}
+	var rules suppress.Rules
+	if err == nil {
+		rules, err = suppressRules(cfg, s.Pack)
+	}
 	if err == nil {
 		err = s.Heartbeats.Reload(ctx, cfgs)
 	}
@@ -92,7 +119,8 @@ func (s *ServeCommand) reloadSignals(ctx context.Context) {
 		s.Log.Error("reload: the config's signals are unchanged", "err", err)
 		return
 	}
-	s.Log.Info("reloaded heartbeats", "config", s.ConfigPath, "heartbeats", len(cfgs))
+	s.Suppress.SetRules(rules)
+	s.Log.Info("reloaded signals", "config", s.ConfigPath, "heartbeats", len(cfgs), "maintenance", len(rules.Windows), "inhibit_rules", len(rules.Inhibit))
 }
 
 // heartbeatConfigs turns the config's heartbeats into the monitor's form,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,95 @@ func TestHeartbeatReload(t *testing.T) {
 	s.reloadSignals(context.Background())
 	if got := strings.Join(names(), ","); got != "hourly,nightly" {
 		t.Fatalf("a broken config changed the heartbeats: %s", got)
+	}
+}
+
+func TestSuppressionConfigErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml, want string
+	}{
+		{"window without matchers", "maintenance:\n  - name: w\n    cron: '@daily'\n    duration: 1h\n", `quench.yaml:2: maintenance[0].matchers: want matchers`},
+		{"window matching everything", "maintenance:\n  - name: w\n    cron: '@daily'\n    duration: 1h\n    matchers: ['alertname=~.*']\n", `maintenance[0].matchers: want matchers`},
+		{"window bad cron", "maintenance:\n  - name: w\n    cron: 'daily'\n    duration: 1h\n    matchers: [alertname=X]\n", `quench.yaml:3: maintenance[0].cron: cron "daily"`},
+		{"window no duration", "maintenance:\n  - name: w\n    cron: '@daily'\n    matchers: [alertname=X]\n", `quench.yaml:2: maintenance[0].duration: 0s`},
+		{"window bad zone", "maintenance:\n  - name: w\n    cron: '@daily'\n    timezone: Nowhere\n    duration: 1h\n    matchers: [alertname=X]\n", `quench.yaml:4: maintenance[0].timezone: "Nowhere"`},
+		{"bad matcher", "inhibit_rules:\n  - source_matchers: ['alertname']\n    target_matchers: [a=b]\n", `quench.yaml:2: inhibit_rules[0].source_matchers: matcher "alertname"`},
+		{"no target", "inhibit_rules:\n  - source_matchers: [a=b]\n", `quench.yaml:2: inhibit_rules[0].target_matchers: want matchers`},
+		{"self dependency", "depends_on:\n  api-down: [api-down]\n", `quench.yaml:2: depends_on.api-down: want a list of other runbooks`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "quench.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadConfig(path, func(string) string { return "" })
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestExampleDependenciesFoldSymptoms: with the example config's
+// depends_on, "database down" is one incident; the API, job scheduler and
+// payment webhook alerts that follow are its symptoms, on its timeline.
+func TestExampleDependenciesFoldSymptoms(t *testing.T) {
+	example, err := LoadConfig(filepath.Join("..", "..", "quench.example.yaml"), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, symptom := range []string{"api-down", "job-scheduler-stale", "payment-webhook-failing"} {
+		if !slices.Contains(example.DependsOn[symptom], "db-down") {
+			t.Errorf("example depends_on: %s does not depend on db-down", symptom)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.DependsOn = example.DependsOn
+	s, viewer := startSignals(t, cfg, time.Now())
+	ingest := createToken(t, s.Config.Data, "ingest", "am")
+	post := func(alertname, summary string) string {
+		body := `{"summary":"` + summary + `","severity":"critical","dedup_key":"` + alertname + `","labels":{"alertname":"` + alertname + `"}}`
+		req, _ := http.NewRequest("POST", s.Server.URL()+"/ingest/generic", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+ingest)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Results []struct {
+				Outcome string `json:"outcome"`
+			} `json:"results"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Results) != 1 {
+			t.Fatalf("ingest %s: %d %v", alertname, resp.StatusCode, err)
+		}
+		return out.Results[0].Outcome
+	}
+	if got := post("PostgresDown", "Postgres is down"); got != "opened" {
+		t.Fatalf("PostgresDown: %s", got)
+	}
+	for _, a := range []string{"APIDown", "JobSchedulerStale", "StripeWebhookFailing"} {
+		if got := post(a, a+" fired"); got != "suppressed" {
+			t.Errorf("%s while the database is down: %s, want suppressed", a, got)
+		}
+	}
+	incs := waitOpen(t, s.Server.URL(), viewer, 1)
+	tl, err := s.Server.Incidents.Timeline(context.Background(), incs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var symptoms []string
+	for _, ev := range tl {
+		if ev.Kind == quench.EventSymptom {
+			symptoms = append(symptoms, ev.Text)
+		}
+	}
+	if len(symptoms) != 3 {
+		t.Fatalf("the database incident shows symptoms %q, want the three others", symptoms)
 	}
 }
