@@ -9,31 +9,10 @@ import (
 	"github.com/quench-sh/quench"
 )
 
-// run asks for the lead until it gets it, then watches deadlines until ctx
-// ends.
+// run watches deadlines while this server leads heartbeats.
 func (m *Monitor) run(ctx context.Context) {
 	defer m.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		release, ok, err := func() {}, true, error(nil)
-		if m.Leader != nil {
-			if release, ok, err = m.Leader(ctx, "heartbeats"); err != nil {
-				m.Logger.Warn("heartbeat: leader election", "err", err)
-			}
-		}
-		if ok {
-			m.Logger.Debug("heartbeat: this server watches the deadlines")
-			m.lead(ctx)
-			release()
-		}
-		t.Reset(m.LeaderInterval)
-	}
+	quench.Lead(ctx, m.Leader, "heartbeats", m.LeaderInterval, m.Logger, m.lead)
 }
 
 // lead watches deadlines with one timer set to the earliest of them,

@@ -27,7 +27,7 @@ type Monitor struct {
 	// Leader, when set, is asked for the lead ("heartbeats") every
 	// LeaderInterval until it is granted (sqldb.DB.TryLeader); nil leads
 	// at once (one server per SQLite file).
-	Leader         func(ctx context.Context, name string) (release func(), ok bool, err error)
+	Leader         quench.LeaderFunc
 	LeaderInterval time.Duration
 	// Resync is how often the leader rereads every heartbeat's state, to
 	// see pings that other servers sharing the database took; 0 never

@@ -107,6 +107,20 @@ func TestMissedHeartbeatOpensIncident(t *testing.T) {
 			if inc.Source != quench.SourceHeartbeat || inc.RunbookID != "backup-stale" || !strings.Contains(inc.Summary, "backup is late") {
 				t.Fatalf("incident %+v: want a late backup routed to backup-stale", inc)
 			}
+			// The monitor marks the heartbeat alerting once SubmitAlerts
+			// returns, a moment after the incident is visible.
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				hbs, err := m.Heartbeats(ctx, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if hbs[0].DueAt == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("not alerting: %+v", hbs[0])
+				}
+			}
 			m.Close()
 
 			// A restart: the state says it is alerting, so no new alert.

@@ -58,30 +58,10 @@ func (s *Service) SuppressedAlerts(ctx context.Context) ([]*quench.SuppressedAle
 	return s.Store.HeldAlerts(ctx)
 }
 
-// run asks for the lead, then releases held alerts whenever what holds
-// them back may have ended.
+// run releases held alerts while this server leads that job.
 func (s *Service) run(ctx context.Context) {
 	defer s.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		release, ok, err := func() {}, true, error(nil)
-		if s.Leader != nil {
-			if release, ok, err = s.Leader(ctx, "suppress"); err != nil {
-				s.Logger.Warn("suppress: leader election", "err", err)
-			}
-		}
-		if ok {
-			s.lead(ctx)
-			release()
-		}
-		t.Reset(s.LeaderInterval)
-	}
+	quench.Lead(ctx, s.Leader, "suppress", s.LeaderInterval, s.Logger, s.lead)
 }
 
 // lead releases at once, then again when the earliest silence or window

@@ -44,7 +44,7 @@ type Service struct {
 	Events    quench.EventService    // an incident resolved may release its symptoms
 	// Leader, when set, is asked for the lead of releasing ("suppress");
 	// nil leads at once (one server per SQLite file).
-	Leader         func(ctx context.Context, name string) (release func(), ok bool, err error)
+	Leader         quench.LeaderFunc
 	LeaderInterval time.Duration
 	// Resync is how often the leader looks for held alerts to release
 	// without being told (silences expired on other servers); 0 never.
