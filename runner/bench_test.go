@@ -26,21 +26,39 @@ import (
 // incident opens.
 //
 //	go test -run='^$' -bench='DiagnosisStartLatency|ProcessStartBaseline' -benchtime=400x ./runner
+//
+// Every step runs in the Landlock sandbox (started by its launcher, as
+// quench serve does) where the kernel allows it; sandbox=off runs the
+// same without it, for comparison in the same run.
 func BenchmarkDiagnosisStartLatency(b *testing.B) {
 	for _, rate := range []int{5, 20} {
-		b.Run(fmt.Sprintf("rate=%d/s", rate), func(b *testing.B) {
-			startLatency(b, time.Second/time.Duration(rate))
-		})
+		for _, sandboxed := range []bool{true, false} {
+			name := fmt.Sprintf("rate=%d/s/sandbox=on", rate)
+			if !sandboxed {
+				name = fmt.Sprintf("rate=%d/s/sandbox=off", rate)
+			}
+			b.Run(name, func(b *testing.B) {
+				startLatency(b, time.Second/time.Duration(rate), sandboxed)
+			})
+		}
 	}
 }
 
-func startLatency(b *testing.B, interval time.Duration) {
+func startLatency(b *testing.B, interval time.Duration, sandboxed bool) {
 	e := newEnv(b, testPack{
 		first: []firstStep{{name: "stamp", command: "date +%s%N"}, {name: "look", command: "sleep 0.05"}},
 		diagnosis: []block{
 			{`{"name": "more"}`, "echo $QUENCH_LABEL_ALERTNAME"},
 		},
-	}, func(r *Runner) { r.Workers = 4 })
+	}, func(r *Runner) {
+		r.Workers = 4
+		if !sandboxed {
+			r.Sandbox = SandboxOff
+		}
+	})
+	if _, err := e.r.Targets[LocalTarget].(shell.Local).Confinement(); sandboxed && err != nil {
+		b.Skipf("the sandbox does not work here: %v", err)
+	}
 	sub, err := e.events.Subscribe(context.Background())
 	if err != nil {
 		b.Fatal(err)

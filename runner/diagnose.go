@@ -226,6 +226,8 @@ func (r *Runner) autoRun(env incidentEnv, step quench.Step) {
 		refusal = fmt.Sprintf("step %s asks for confirmation; diagnosis runs only steps that need none", step.Name)
 	case c.runner == nil:
 		refusal = r.unknownTarget(step, c.target)
+	default:
+		refusal = r.confine(p, false)
 	}
 	if refusal != "" {
 		ctx, cancel := r.bookkeeping()
@@ -234,6 +236,7 @@ func (r *Runner) autoRun(env incidentEnv, step quench.Step) {
 		return
 	}
 	p.env = env.forStep(step.Name)
+	readOnlyEnv(p)
 	if _, err := r.execute(r.ctx, p); err != nil && r.ctx.Err() == nil {
 		r.Logger.Error("diagnosis step failed to run", "incident", env.incident.ID, "step", step.Name, "err", err)
 	}

@@ -159,10 +159,11 @@ func newEnv(t testing.TB, p testPack, adjust ...func(*Runner)) *env {
 	e.audit = sqldb.NewAuditService(e.db)
 	e.cc = sqldb.NewChangeControlService(e.db)
 	e.deploys = sqldb.NewDeployService(e.db)
+	sb, why := testSandbox(t)
 	e.r = &Runner{
 		Incidents: e.incident, StepLog: e.incident, Events: e.events, Audit: e.audit, ChangeControl: e.cc, Deploys: e.deploys,
 		Runbooks: &markdown.RunbookService{Pack: e.pack}, FirstSteps: e.pack.FirstSteps,
-		Targets:       map[string]shell.Runner{LocalTarget: shell.Local{KillGrace: 300 * time.Millisecond}},
+		Targets:       map[string]shell.Runner{LocalTarget: shell.Local{KillGrace: 300 * time.Millisecond, Sandbox: sb, NoSandbox: why}},
 		Env:           map[string]string{"MARK_DIR": e.markDir},
 		Workers:       2,
 		Timeout:       10 * time.Second,

@@ -83,6 +83,7 @@ func (r *Runner) RunStep(ctx context.Context, req quench.StepRunRequest) (*quenc
 	}
 	env := r.envFor(ctx, inc)
 	p.env = env.forStep(step.Name)
+	readOnlyEnv(p)
 
 	needsConfirm := c.class != quench.ReadOnly || step.Confirm
 	frozen := false
@@ -92,8 +93,13 @@ func (r *Runner) RunStep(ctx context.Context, req quench.StepRunRequest) (*quenc
 			return nil, fmt.Errorf("runner: read change freeze: %w", err)
 		}
 	}
+	unconfined := r.confine(p, req.Confirm || req.DryRun)
 	if req.DryRun {
 		return r.dryRun(ctx, p, needsConfirm, frozen), nil
+	}
+	if unconfined != "" {
+		r.refuse(ctx, key, p.info(), unconfined, true)
+		return nil, quench.Errorf(quench.EFORBIDDEN, "%s", unconfined)
 	}
 	if needsConfirm && !req.Confirm {
 		msg := fmt.Sprintf("step %s is %s: %s; confirm it", step.Name, c.class, c.reason)
@@ -162,6 +168,14 @@ func (r *Runner) dryRun(ctx context.Context, p *plan, needsConfirm, frozen bool)
 	}
 	if frozen {
 		why = append(why, "change freeze is on: needs a break-glass grant")
+	}
+	switch {
+	case p.sandbox != "":
+		why = append(why, "runs sandboxed ("+p.sandbox+")")
+	case p.unsandboxed != "" && r.Sandbox == SandboxRequired:
+		why = append(why, "cannot run sandboxed ("+p.unsandboxed+"): runs only if confirmed, without the sandbox")
+	case p.unsandboxed != "":
+		why = append(why, "runs without the sandbox: "+p.unsandboxed)
 	}
 	run := &quench.StepRun{
 		IncidentID: p.key.incidentID, Step: p.step.Name, Section: p.step.Section, Command: p.step.Command,

@@ -27,6 +27,10 @@ type plan struct {
 	grant   *quench.BreakGlassGrant // the grant that let it run during a freeze
 	urgent  bool                    // a person's run: first in line for a slot
 	live    io.Writer               // the asker's own stream, besides subscribers
+	// sandbox names the wall a read-only step runs behind (confine);
+	// unsandboxed says why a read-only step runs without one.
+	sandbox     string
+	unsandboxed string
 }
 
 // check is what the runner decides about a step right before running it.
@@ -42,6 +46,9 @@ type check struct {
 // the file may have changed since.
 func (r *Runner) checkStep(step quench.Step) check {
 	class, reason, _ := r.classify.Classify(step.Command)
+	if r.classifyHook != nil {
+		class, reason = r.classifyHook(step.Command)
+	}
 	target := step.Target
 	if target == "" {
 		target = LocalTarget
@@ -82,6 +89,10 @@ type startedData struct {
 	Timeout     string `json:"timeout"`
 	GrantID     int64  `json:"grant_id,omitempty"`
 	GrantReason string `json:"grant_reason,omitempty"`
+	// Sandbox names the wall a read-only step ran behind; Unsandboxed
+	// says why a read-only step ran without one.
+	Sandbox     string `json:"sandbox,omitempty"`
+	Unsandboxed string `json:"unsandboxed,omitempty"`
 }
 
 // finishedData is the data of a step_finished event.
@@ -202,10 +213,14 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 	defer cancel()
 	info := p.info()
 	grantID, grantReason := p.grantInfo()
+	text := fmt.Sprintf("running step %s on %s", p.step.Name, p.target)
+	if p.unsandboxed != "" {
+		text += " without the sandbox: " + p.unsandboxed
+	}
 	started := quench.TimelineEvent{
-		IncidentID: p.key.incidentID, Kind: quench.EventStepStarted, Actor: p.actor, At: r.Now(),
-		Text: fmt.Sprintf("running step %s on %s", p.step.Name, p.target),
-		Data: mustJSON(startedData{stepInfo: info, Timeout: p.timeout.String(), GrantID: grantID, GrantReason: grantReason}),
+		IncidentID: p.key.incidentID, Kind: quench.EventStepStarted, Actor: p.actor, At: r.Now(), Text: text,
+		Data: mustJSON(startedData{stepInfo: info, Timeout: p.timeout.String(), GrantID: grantID, GrantReason: grantReason,
+			Sandbox: p.sandbox, Unsandboxed: p.unsandboxed}),
 	}
 	// A person's step is recorded before its process starts: nothing
 	// that may change things runs unrecorded. An automatic diagnosis step
@@ -228,7 +243,8 @@ func (r *Runner) execute(wait context.Context, p *plan) (*quench.StepRun, error)
 		go func() { recorded <- record() }()
 	}
 
-	spec := shell.Spec{Script: p.step.Command, Env: p.env, Timeout: p.timeout, MaxOutput: r.MaxOutput, Secrets: r.secrets}
+	spec := shell.Spec{Script: p.step.Command, Env: p.env, Timeout: p.timeout, MaxOutput: r.MaxOutput, Secrets: r.secrets,
+		Sandboxed: p.sandbox != ""}
 	live := &liveWriter{b: &r.live, incidentID: p.key.incidentID, step: p.step.Name, extra: p.live}
 	r.live.start(live)
 	r.gaugeUp()

@@ -91,8 +91,18 @@ type Runner struct {
 	Events quench.EventService
 	// AutoDiagnosis runs diagnosis when an incident opens.
 	AutoDiagnosis bool
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Sandbox is how read-only steps are confined: SandboxAuto (the
+	// default, for ""), SandboxRequired or SandboxOff. Every read-only
+	// step (diagnosis, first steps, a person's run) gets its target's
+	// wall (shell.Confiner); steps a person confirmed that may change
+	// things do not.
+	Sandbox string
+	Logger  *slog.Logger
+	Now     func() time.Time
+
+	// classifyHook, when set, replaces the classifier: tests use it to
+	// misclassify a step on purpose and see the sandbox hold.
+	classifyHook func(command string) (quench.Class, string)
 
 	baseEnv  map[string]string // Env and Secrets merged
 	classify shell.Options     // the operator's variables, for the classifier
@@ -184,6 +194,12 @@ func (r *Runner) init() error {
 	}
 	if r.Workers < 0 || r.Timeout < 0 || r.MaxOutput < 0 {
 		return fmt.Errorf("runner: Workers, Timeout and MaxOutput must not be negative")
+	}
+	if !ValidSandbox(r.Sandbox) {
+		return fmt.Errorf("runner: Sandbox %q: want auto, required or off", r.Sandbox)
+	}
+	if r.Sandbox == "" {
+		r.Sandbox = SandboxAuto
 	}
 	if r.Workers == 0 {
 		r.Workers = DefaultWorkers

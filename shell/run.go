@@ -37,6 +37,12 @@ type Spec struct {
 	// Secrets are values replaced by Redacted in the output before anyone
 	// sees it, even when split across writes.
 	Secrets []string
+	// Sandboxed runs the command confined to reading, the wall behind the
+	// classifier for steps that run because they are read-only: locally
+	// Local.Sandbox, over SSH the target's read-only wrapper. A runner
+	// that has no such wall refuses the spec rather than run it
+	// unconfined (see Confiner).
+	Sandboxed bool
 }
 
 // Validate returns EINVALID when the Spec cannot be run as given.
@@ -85,6 +91,13 @@ type Result struct {
 
 // Duration returns how long the command ran.
 func (r Result) Duration() time.Duration { return r.Finished.Sub(r.Started) }
+
+// Confiner is a Runner that can run a Spec Sandboxed.
+type Confiner interface {
+	// Confinement names the wall a Sandboxed run gets ("Landlock ABI 7",
+	// "read-only wrapper systemd-run"), or says why there is none.
+	Confinement() (string, error)
+}
 
 // Runner runs one command somewhere.
 type Runner interface {

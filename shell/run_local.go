@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"syscall"
 	"time"
 
@@ -30,13 +31,56 @@ const drainWait = 200 * time.Millisecond
 type Local struct {
 	Shell     string        // "" means DefaultShell
 	KillGrace time.Duration // 0 means DefaultKillGrace
+	// Sandbox confines Sandboxed specs; nil means they are refused.
+	Sandbox *Sandbox
+	// NoSandbox says why Sandbox is nil, for Confinement.
+	NoSandbox string
 
 	// after starts a run's timeout; nil means time.NewTimer. Tests set it
 	// to time a run out once its processes started, whatever the load.
 	after func(time.Duration) (<-chan time.Time, func() bool)
 }
 
-var _ Runner = Local{}
+// Sandbox is how Local confines a Sandboxed spec. With a Launcher, the
+// launcher starts the shell already confined; otherwise Local runs
+// `Command… TMPDIR -- SHELL -c SCRIPT`, which confines itself and execs
+// the shell (quench's own executable with the hidden sandbox-exec
+// subcommand, package sandbox). Either way TMPDIR is a directory made for
+// the run and removed after it, the step's working directory (unless the
+// spec names one) and $TMPDIR: with /dev/null, the only place it can
+// write.
+type Sandbox struct {
+	Command  []string
+	Launcher Launcher
+	Name     string // the wall's name, as Confinement reports it
+}
+
+// Launcher starts confined processes for Local (sandbox.Launcher).
+type Launcher interface {
+	// Start starts argv as this process's child, confined, in a process
+	// group of its own, with env, dir, /dev/null as stdin and out as
+	// stdout and stderr.
+	Start(argv, env []string, dir string, out *os.File) (*os.Process, error)
+	// TempDir is where a run's own directory must be made: the only
+	// place a confined process can write.
+	TempDir() string
+}
+
+var (
+	_ Runner   = Local{}
+	_ Confiner = Local{}
+)
+
+// Confinement reports the sandbox's name, or why there is none.
+func (l Local) Confinement() (string, error) {
+	if l.Sandbox == nil || len(l.Sandbox.Command) == 0 && l.Sandbox.Launcher == nil {
+		if l.NoSandbox != "" {
+			return "", errors.New(l.NoSandbox)
+		}
+		return "", errors.New("no sandbox is configured for local steps")
+	}
+	return l.Sandbox.Name, nil
+}
 
 // Run runs spec; see Runner.
 func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, error) {
@@ -58,6 +102,31 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 	if dir == "" {
 		dir = os.TempDir()
 	}
+	argv := []string{shell, "-c", spec.Script}
+	if spec.Sandboxed {
+		if _, err := l.Confinement(); err != nil {
+			return Result{}, fmt.Errorf("shell: the step must run sandboxed: %w", err)
+		}
+		root := ""
+		if l.Sandbox.Launcher != nil {
+			root = l.Sandbox.Launcher.TempDir()
+		}
+		tmp, err := os.MkdirTemp(root, "quench-step-")
+		if err != nil {
+			return Result{}, fmt.Errorf("shell: sandbox temporary directory: %w", err)
+		}
+		// Whatever the step left there goes with it.
+		defer os.RemoveAll(tmp)
+		if spec.Dir == "" {
+			dir = tmp
+		}
+		if _, set := spec.Env["TMPDIR"]; !set {
+			env = append(env, "TMPDIR="+tmp)
+		}
+		if l.Sandbox.Launcher == nil {
+			argv = append(append(slices.Clip(l.Sandbox.Command), tmp, "--"), argv...)
+		}
+	}
 	grace := l.KillGrace
 	if grace <= 0 {
 		grace = DefaultKillGrace
@@ -70,24 +139,16 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 		return Result{}, fmt.Errorf("shell: pipe: %w", err)
 	}
 	defer pr.Close()
-	cmd := exec.Command(shell, "-c", spec.Script)
-	cmd.Env = env
-	cmd.Dir = dir
-	cmd.Stdout = pw
-	cmd.Stderr = pw
-	// Stdin stays nil: the command reads /dev/null.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-
 	out := NewOutput(spec, live)
 	expired, stopTimer := l.startTimeout(spec.timeout())
 	defer stopTimer()
-	if err := cmd.Start(); err != nil {
-		pw.Close()
-		return Result{}, fmt.Errorf("shell: start %s in %s: %w", shell, dir, err)
+	proc, err := l.start(spec, argv, env, dir, pw)
+	pw.Close()
+	if err != nil {
+		return Result{}, fmt.Errorf("shell: start %s in %s: %w", argv[0], dir, err)
 	}
 	res := Result{Started: time.Now()}
-	pw.Close()
-	pid := cmd.Process.Pid
+	pid := proc.Pid
 
 	drained := make(chan struct{})
 	go func() {
@@ -110,7 +171,7 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 	// The shell is not reaped yet, so its pid still names its process
 	// group and cannot be reused: signalling the group is safe until Wait.
 	stopGroup(pid, grace, exited, drained)
-	state, err := cmd.Process.Wait()
+	state, err := proc.Wait()
 	if err != nil {
 		return Result{}, fmt.Errorf("shell: wait: %w", err)
 	}
@@ -138,6 +199,32 @@ func (l Local) startTimeout(timeout time.Duration) (<-chan time.Time, func() boo
 	}
 	t := time.NewTimer(timeout)
 	return t.C, t.Stop
+}
+
+// start starts the run's process in a process group of its own, with
+// stdin /dev/null and out as stdout and stderr (one pipe keeps their
+// order): through the sandbox's launcher for a Sandboxed spec that has
+// one, directly otherwise.
+func (l Local) start(spec Spec, argv, env []string, dir string, out *os.File) (*os.Process, error) {
+	if spec.Sandboxed && l.Sandbox.Launcher != nil {
+		path, err := exec.LookPath(argv[0])
+		if err != nil {
+			return nil, err
+		}
+		argv[0] = path
+		return l.Sandbox.Launcher.Start(argv, env, dir, out)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.Stdout = out
+	cmd.Stderr = out
+	// Stdin stays nil: the command reads /dev/null.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return cmd.Process, nil
 }
 
 // stopGroup stops every process in the group: SIGTERM, then SIGKILL once

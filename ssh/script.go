@@ -20,7 +20,13 @@ func Quote(s string) string {
 // the body, then the body: the environment as export lines, the working
 // directory, and the script as written. Setenv would need AcceptEnv on
 // every server; export lines need nothing.
-func payload(spec shell.Spec) []byte {
+//
+// With a read-only wrapper (a Sandboxed spec) the body instead pipes all
+// of that into `WRAPPER bash -c …`, which reads it and evals it: the
+// wrapper runs the whole step, and the environment (secrets among it)
+// travels through the pipe, never on a command line the host's other
+// users could list.
+func payload(spec shell.Spec, readOnlyWrapper string) []byte {
 	var b strings.Builder
 	for _, name := range shell.EnvNames(spec.Env) {
 		b.WriteString("export " + name + "=" + Quote(spec.Env[name]) + "\n")
@@ -30,8 +36,15 @@ func payload(spec shell.Spec) []byte {
 	}
 	b.WriteString(spec.Script)
 	body := b.String()
+	if spec.Sandboxed {
+		body = "printf '%s' " + Quote(body) + " | " + readOnlyWrapper + " bash -c " + Quote(wrappedStep)
+	}
 	return []byte(strconv.Itoa(len(body)) + "\n" + body)
 }
+
+// wrappedStep runs under the read-only wrapper: it reads the step from its
+// stdin, gives the step /dev/null as stdin, and runs it.
+const wrappedStep = `__quench_s=$(cat); exec </dev/null; eval "$__quench_s"`
 
 // wrapper runs on the remote host under `bash -c`. It reads the payload
 // whole before running anything, so the script's own stdin is /dev/null

@@ -92,7 +92,7 @@ func TestPayload(t *testing.T) {
 	}
 	body := "export A='1'\nexport B='it'\\''s $(x)'\ncd -- '/var/lib/my app' || exit 1\necho \"$B\""
 	want := strconv.Itoa(len(body)) + "\n" + body
-	if got := string(payload(spec)); got != want {
+	if got := string(payload(spec, "")); got != want {
 		t.Errorf("payload = %q, want %q", got, want)
 	}
 }
@@ -121,7 +121,7 @@ func TestWrapperRunsNothingCutShort(t *testing.T) {
 		t.Skip("bash not installed")
 	}
 	marker := filepath.Join(t.TempDir(), "ran")
-	full := string(payload(shell.Spec{Script: "touch " + marker + "; rm -rf " + filepath.Join(t.TempDir(), "x")}))
+	full := string(payload(shell.Spec{Script: "touch " + marker + "; rm -rf " + filepath.Join(t.TempDir(), "x")}, ""))
 	for _, cut := range []int{1, 3, len(full) / 2, len(full) - 1} {
 		cmd := exec.Command(bash, "-c", strings.ReplaceAll(wrapper, "GRACE", "1"))
 		cmd.Stdin = strings.NewReader(full[:cut])

@@ -41,13 +41,31 @@ type Runner struct {
 	// KillGrace is how long the remote command has between SIGTERM and
 	// SIGKILL once it must stop; 0 means shell.DefaultKillGrace.
 	KillGrace time.Duration
+	// ReadOnlyWrapper, when set, is put before the remote shell of a
+	// Sandboxed spec (read-only steps), e.g. `systemd-run --pipe --wait
+	// --quiet -p ProtectSystem=strict …`; it is shell text from the
+	// operator's config. Without it a Sandboxed spec is refused, and the
+	// runner runs read-only steps here with the classifier as their only
+	// wall.
+	ReadOnlyWrapper string
 
 	// after starts a run's timeout; nil means time.NewTimer. Tests set it
 	// (export_test.go) to fire the timeout at a moment they choose.
 	after func(time.Duration) (<-chan time.Time, func() bool)
 }
 
-var _ shell.Runner = (*Runner)(nil)
+var (
+	_ shell.Runner   = (*Runner)(nil)
+	_ shell.Confiner = (*Runner)(nil)
+)
+
+// Confinement names the read-only wrapper, or says that there is none.
+func (r *Runner) Confinement() (string, error) {
+	if strings.TrimSpace(r.ReadOnlyWrapper) == "" {
+		return "", fmt.Errorf("ssh target %s has no readonly_wrapper: on that host the classifier is the only wall", r.Target.Name)
+	}
+	return "readonly_wrapper " + r.ReadOnlyWrapper, nil
+}
 
 // Run runs spec on the target; see shell.Runner. The script runs under
 // bash in a process group of its own with stdin from /dev/null, its
@@ -61,6 +79,9 @@ func (r *Runner) Run(ctx context.Context, spec shell.Spec, live io.Writer) (shel
 	}
 	if err := ctx.Err(); err != nil {
 		return shell.Result{}, fmt.Errorf("ssh: not started: %w", err)
+	}
+	if _, err := r.Confinement(); spec.Sandboxed && err != nil {
+		return shell.Result{}, fmt.Errorf("ssh: the step must run sandboxed: %w", err)
 	}
 	log := r.Logger
 	if log == nil {
@@ -105,7 +126,7 @@ func (r *Runner) Run(ctx context.Context, spec shell.Spec, live io.Writer) (shel
 	go func() {
 		defer close(sent)
 		// Fails only when the session is gone, which Wait reports.
-		stdin.Write(payload(spec))
+		stdin.Write(payload(spec, r.ReadOnlyWrapper))
 	}()
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()

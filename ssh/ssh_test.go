@@ -538,3 +538,32 @@ func TestRunRefusesBadSpec(t *testing.T) {
 		t.Errorf("err = %v, want %s", err, quench.EINVALID)
 	}
 }
+
+// TestRunReadOnlyWrapper: a Sandboxed spec runs whole under the target's
+// read-only wrapper, with its environment and /dev/null as stdin; without
+// a wrapper it is refused, never run unconfined.
+func TestRunReadOnlyWrapper(t *testing.T) {
+	s := startSSHD(t)
+	r := s.runner(t)
+	spec := shell.Spec{
+		Script:    `echo "$QUENCH_WRAPPED|$A|$(pwd)"; cat; echo done`,
+		Env:       map[string]string{"A": "it's $(x) `y`"},
+		Dir:       "/tmp",
+		Sandboxed: true,
+	}
+	if _, err := r.Run(context.Background(), spec, nil); err == nil || !strings.Contains(err.Error(), "no readonly_wrapper") {
+		t.Errorf("Sandboxed without a wrapper: %v, want refused", err)
+	}
+	r.ReadOnlyWrapper = "env QUENCH_WRAPPED=yes"
+	if name, err := r.Confinement(); err != nil || name != "readonly_wrapper env QUENCH_WRAPPED=yes" {
+		t.Errorf("Confinement = %q, %v", name, err)
+	}
+	res := run(t, r, spec)
+	if want := "yes|it's $(x) `y`|/tmp\ndone\n"; string(res.Output) != want || res.ExitCode != 0 {
+		t.Errorf("wrapped run: output %q exit %d, want %q", res.Output, res.ExitCode, want)
+	}
+	spec.Sandboxed = false
+	if res := run(t, r, spec); !strings.HasPrefix(string(res.Output), "|") {
+		t.Errorf("a spec that is not Sandboxed ran under the wrapper: %q", res.Output)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/quench-sh/quench/check"
+	"github.com/quench-sh/quench/runner"
 )
 
 // Config is quench serve's configuration file. Every field has a default, so
@@ -72,6 +73,11 @@ type DiagnosisConfig struct {
 	Workers   int           `yaml:"workers"`    // steps running at once (default 4)
 	Timeout   time.Duration `yaml:"timeout"`    // per step (default 30s)
 	MaxOutput int           `yaml:"max_output"` // bytes kept per step (default 256 KiB)
+	// Sandbox confines the steps that run because they are read-only:
+	// auto (default: Landlock where the kernel offers it, otherwise a
+	// warning, a metric and a note on each step), required (no read-only
+	// step runs unconfirmed without it) or off.
+	Sandbox string `yaml:"sandbox"`
 }
 
 // TargetConfig is one place steps can run.
@@ -87,6 +93,10 @@ type SSHTargetConfig struct {
 	KeyFile    string        `yaml:"key_file"`
 	KnownHosts string        `yaml:"known_hosts"`
 	Timeout    time.Duration `yaml:"timeout"` // connect timeout
+	// ReadOnlyWrapper is put before the remote shell of read-only steps,
+	// e.g. `systemd-run --pipe --wait --quiet -p ProtectSystem=strict …`:
+	// the only wall behind the classifier on that host.
+	ReadOnlyWrapper string `yaml:"readonly_wrapper"`
 }
 
 // DefaultConfig returns the configuration quench uses without a file.
@@ -100,6 +110,7 @@ func DefaultConfig() Config {
 	c.Diagnosis.Workers = 4
 	c.Diagnosis.Timeout = 30 * time.Second
 	c.Diagnosis.MaxOutput = 256 << 10
+	c.Diagnosis.Sandbox = runner.SandboxAuto
 	return c
 }
 
@@ -223,6 +234,9 @@ func (c *Config) validate() error {
 	}
 	if c.Diagnosis.Timeout <= 0 {
 		return fieldErrorf("diagnosis.timeout", "must be positive")
+	}
+	if !runner.ValidSandbox(c.Diagnosis.Sandbox) {
+		return fieldErrorf("diagnosis.sandbox", "%q: want auto, required or off", c.Diagnosis.Sandbox)
 	}
 	if err := c.Drills.validate(); err != nil {
 		return err

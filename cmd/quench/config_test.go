@@ -39,6 +39,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"incomplete ssh target", "targets:\n  db:\n    ssh:\n      addr: h:22\n", "quench.yaml:3: targets.db.ssh: needs addr, user, key_file and known_hosts"},
 		{"local as ssh", "targets:\n  local:\n    ssh:\n      addr: h:22\n", "quench.yaml:2: targets.local: is the local machine"},
 		{"zero workers", "diagnosis:\n  workers: 0\n", "quench.yaml:2: diagnosis.workers: 0: want 1 to 256"},
+		{"bad sandbox mode", "diagnosis:\n  sandbox: maybe\n", `quench.yaml:2: diagnosis.sandbox: "maybe": want auto, required or off`},
 		{"empty listen", "# comment\nlisten: \"\"\n", "quench.yaml:2: listen: must not be empty"},
 		{"long session", "web:\n  session_ttl: 200h\n", "quench.yaml:2: web.session_ttl: 200h0m0s: want at most 168h0m0s"},
 		{"bad proxy address", "web:\n  trusted_proxies: [10.0.0.0/33]\n", `quench.yaml:2: web.trusted_proxies: "10.0.0.0/33": want an address or a CIDR range`},

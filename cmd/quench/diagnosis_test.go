@@ -244,10 +244,11 @@ func writeTestFile(t *testing.T, path, content string) {
 func TestStepTargets(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Targets = map[string]TargetConfig{
-		"db-host": {SSH: &SSHTargetConfig{Addr: "db:22", User: "ops", KeyFile: "/k", KnownHosts: "/kh", Timeout: time.Second}},
-		"here":    {},
+		"db-host": {SSH: &SSHTargetConfig{Addr: "db:22", User: "ops", KeyFile: "/k", KnownHosts: "/kh", Timeout: time.Second,
+			ReadOnlyWrapper: "systemd-run --pipe --wait --quiet -p ProtectSystem=strict"}},
+		"here": {},
 	}
-	targets := stepTargets(cfg, &ServeCommand{})
+	targets := stepTargets(cfg, &ServeCommand{}, shell.Local{NoSandbox: "test"})
 	if len(targets) != 3 {
 		t.Fatalf("targets = %v", targets)
 	}
@@ -258,7 +259,7 @@ func TestStepTargets(t *testing.T) {
 	}
 	r, ok := targets["db-host"].(*ssh.Runner)
 	want := ssh.Target{Name: "db-host", Addr: "db:22", User: "ops", KeyFile: "/k", KnownHostsFile: "/kh", Timeout: time.Second}
-	if !ok || r.Target != want {
-		t.Errorf("db-host = %#v, want an ssh.Runner for %+v", targets["db-host"], want)
+	if !ok || r.Target != want || r.ReadOnlyWrapper != "systemd-run --pipe --wait --quiet -p ProtectSystem=strict" {
+		t.Errorf("db-host = %#v, want an ssh.Runner for %+v with the read-only wrapper", targets["db-host"], want)
 	}
 }

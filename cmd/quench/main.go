@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/quench-sh/quench/sandbox"
 )
 
 // exitError carries an exit code through cobra without printing twice.
@@ -21,6 +23,10 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
+	// The sandbox child (quench sandbox-exec, started by the server for
+	// each read-only step) confines itself and execs the shell before
+	// anything else happens.
+	sandbox.RunIfChild()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// After the first signal the command shuts down cleanly; restoring

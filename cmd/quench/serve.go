@@ -25,6 +25,7 @@ import (
 	"github.com/quench-sh/quench/markdown"
 	"github.com/quench-sh/quench/route"
 	"github.com/quench-sh/quench/runner"
+	"github.com/quench-sh/quench/sandbox"
 	"github.com/quench-sh/quench/sqldb"
 	"github.com/quench-sh/quench/suppress"
 )
@@ -61,6 +62,7 @@ type ServeCommand struct {
 	stopSignals func()
 	stopPaging  func()
 	stopChecks  func()
+	sandbox     *sandbox.Launcher // starts read-only steps confined (steprunner.go); nil without the sandbox
 }
 
 func newServeCommand() *cobra.Command {
@@ -255,6 +257,9 @@ func (s *ServeCommand) Close(ctx context.Context) error {
 	// database closes.
 	if s.Runner != nil {
 		errs = append(errs, s.Runner.Close())
+	}
+	if s.sandbox != nil {
+		errs = append(errs, s.sandbox.Close())
 	}
 	// Events still queued for the other instances are sent while the
 	// database is open.

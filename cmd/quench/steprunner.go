@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"os"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	quenchhttp "github.com/quench-sh/quench/http"
 	"github.com/quench-sh/quench/runner"
+	"github.com/quench-sh/quench/sandbox"
 	"github.com/quench-sh/quench/shell"
 	"github.com/quench-sh/quench/sqldb"
 	"github.com/quench-sh/quench/ssh"
@@ -13,11 +17,11 @@ import (
 // stepTargets builds the places steps run from the config: "local" is
 // always this machine, and every target with an ssh section is that host.
 // A target without one is another name for this machine.
-func stepTargets(cfg Config, s *ServeCommand) map[string]shell.Runner {
-	targets := map[string]shell.Runner{runner.LocalTarget: shell.Local{}}
+func stepTargets(cfg Config, s *ServeCommand, local shell.Local) map[string]shell.Runner {
+	targets := map[string]shell.Runner{runner.LocalTarget: local}
 	for name, t := range cfg.Targets {
 		if t.SSH == nil {
-			targets[name] = shell.Local{}
+			targets[name] = local
 			continue
 		}
 		targets[name] = &ssh.Runner{
@@ -25,10 +29,43 @@ func stepTargets(cfg Config, s *ServeCommand) map[string]shell.Runner {
 				Name: name, Addr: t.SSH.Addr, User: t.SSH.User, KeyFile: t.SSH.KeyFile,
 				KnownHostsFile: t.SSH.KnownHosts, Timeout: t.SSH.Timeout,
 			},
-			Logger: s.Log,
+			ReadOnlyWrapper: t.SSH.ReadOnlyWrapper,
+			Logger:          s.Log,
 		}
 	}
 	return targets
+}
+
+// localRunner is the local target: with diagnosis.sandbox auto or
+// required, read-only steps run confined by Landlock once a probe child
+// has shown that it works here, started by one launcher child (quench's
+// own executable re-run as `quench sandbox-exec --launcher`) that lives as
+// long as the server. Neither restricts the server. Where the sandbox does
+// not work the server says so at start, and every read-only step's
+// timeline says so again.
+func (s *ServeCommand) localRunner(ctx context.Context) shell.Local {
+	mode := s.Config.Diagnosis.Sandbox
+	if mode == runner.SandboxOff {
+		s.Log.Warn("diagnosis.sandbox is off: read-only steps run without the sandbox, the classifier is their only wall")
+		return shell.Local{NoSandbox: "diagnosis.sandbox is off"}
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		_, err = sandbox.Probe(ctx, exe)
+	}
+	if err == nil {
+		s.sandbox, err = sandbox.StartLauncher(ctx, exe)
+	}
+	if err != nil {
+		consequence := "read-only steps run without it, the classifier is their only wall"
+		if mode == runner.SandboxRequired {
+			consequence = "diagnosis.sandbox is required: read-only steps run only when a person confirms them, and automatic diagnosis runs none"
+		}
+		s.Log.Warn("the sandbox does not work here: "+consequence, "reason", err)
+		return shell.Local{NoSandbox: "the sandbox does not work here: " + err.Error()}
+	}
+	s.Log.Info("read-only steps run sandboxed", "sandbox", s.sandbox.Name())
+	return shell.Local{Sandbox: &shell.Sandbox{Launcher: s.sandbox, Name: s.sandbox.Name()}}
 }
 
 // openRunner starts the diagnosis and remediation runner over the
@@ -36,6 +73,17 @@ func stepTargets(cfg Config, s *ServeCommand) map[string]shell.Runner {
 // secrets sections.
 func (s *ServeCommand) openRunner(ctx context.Context, srv *quenchhttp.Server) (*runner.Runner, error) {
 	cfg := s.Config
+	local := s.localRunner(ctx)
+	sandboxed := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "quench_diagnosis_sandboxed",
+		Help: "1 when read-only local steps run in the Landlock sandbox, 0 when they run without it (unsupported here, or diagnosis.sandbox off).",
+	})
+	if local.Sandbox != nil {
+		sandboxed.Set(1)
+	}
+	if err := srv.Registry.Register(sandboxed); err != nil {
+		return nil, err
+	}
 	r := &runner.Runner{
 		Incidents:     srv.Incidents,
 		StepLog:       sqldb.NewIncidentService(s.DB),
@@ -45,13 +93,14 @@ func (s *ServeCommand) openRunner(ctx context.Context, srv *quenchhttp.Server) (
 		Deploys:       srv.Deploys,
 		Runbooks:      srv.Runbooks,
 		FirstSteps:    s.Pack.FirstSteps,
-		Targets:       stepTargets(cfg, s),
+		Targets:       stepTargets(cfg, s, local),
 		Env:           stepEnv(s.Pack, cfg.Env, s.Log), // pack.go
 		Secrets:       cfg.Secrets,
 		Workers:       cfg.Diagnosis.Workers,
 		Timeout:       cfg.Diagnosis.Timeout,
 		MaxOutput:     cfg.Diagnosis.MaxOutput,
 		AutoDiagnosis: cfg.AutoDiagnosis(),
+		Sandbox:       cfg.Diagnosis.Sandbox,
 		Logger:        s.Log,
 		Now:           s.Now,
 	}
