@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -18,20 +17,17 @@ func TestMain(m *testing.M) {
 }
 
 // testSandbox returns the sandbox read-only local steps run in, as quench
-// serve sets it up (a launcher) with this test binary as the child, or nil
-// and why not (no usable Landlock).
+// serve sets it up (a launcher, started with the first step) with this
+// test binary as the child, or nil and why not (no usable Landlock).
 func testSandbox(t testing.TB) (*shell.Sandbox, string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sandbox.Probe(context.Background(), exe); err != nil {
-		return nil, err.Error()
-	}
-	l, err := sandbox.StartLauncher(context.Background(), exe)
+	l, err := sandbox.NewLauncher(exe)
 	if err != nil {
-		t.Fatalf("sandbox launcher: %v", err)
+		return nil, err.Error()
 	}
 	t.Cleanup(func() { l.Close() })
 	return &shell.Sandbox{Launcher: l, Name: l.Name()}, ""

@@ -37,15 +37,12 @@ func BenchmarkSandboxCost(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	name, err := sandbox.Probe(context.Background(), exe)
-	if err != nil {
-		b.Fatal(err)
-	}
 	launcher, err := sandbox.StartLauncher(context.Background(), exe)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer launcher.Close()
+	name := launcher.Name()
 	variants := []struct {
 		name  string
 		local shell.Local

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,10 +41,11 @@ type Launcher struct {
 	exe  string
 	base string
 
-	mu   sync.Mutex // one request at a time; each takes microseconds
-	cmd  *exec.Cmd
-	conn *net.UnixConn
-	abi  int
+	mu     sync.Mutex // one request at a time; each takes microseconds
+	cmd    *exec.Cmd  // nil until the first step, or after the child died
+	conn   *net.UnixConn
+	abi    int
+	closed bool
 }
 
 // launchTimeout bounds starting the launcher and each request to it.
@@ -62,21 +64,36 @@ type reply struct {
 	Err string `json:"err,omitempty"`
 }
 
-// StartLauncher starts the launcher child from exe (quench's executable)
-// and waits until it has confined itself. Close stops it.
-func StartLauncher(ctx context.Context, exe string) (*Launcher, error) {
-	if abi := ABI(); abi < MinABI {
-		return nil, fmt.Errorf("the kernel offers Landlock ABI %d, and at least %d is needed", abi, MinABI)
+// NewLauncher returns a launcher for exe (quench's executable) that starts
+// its child with the first step, so a server that runs no read-only step
+// starts no child. It fails when the kernel's Landlock is too old; the
+// child checks again, for itself, that its confinement holds, and a step
+// it cannot start confined does not run. Close stops it.
+func NewLauncher(exe string) (*Launcher, error) {
+	abi := ABI()
+	if abi < MinABI {
+		if abi == 0 {
+			return nil, errors.New("the kernel offers no Landlock (not built in, not enabled at boot with lsm=…,landlock, or blocked by the container)")
+		}
+		return nil, fmt.Errorf("the kernel offers Landlock ABI %d, and at least %d is needed (ABI 3 is the first that denies truncation)", abi, MinABI)
 	}
 	base, err := os.MkdirTemp("", "quench-sandbox-")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox launcher: %w", err)
 	}
-	l := &Launcher{exe: exe, base: base}
+	return &Launcher{exe: exe, base: base, abi: abi}, nil
+}
+
+// StartLauncher is NewLauncher with the child started at once.
+func StartLauncher(ctx context.Context, exe string) (*Launcher, error) {
+	l, err := NewLauncher(exe)
+	if err != nil {
+		return nil, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.start(ctx); err != nil {
-		os.RemoveAll(base)
+		os.RemoveAll(l.base)
 		return nil, err
 	}
 	return l, nil
@@ -140,8 +157,13 @@ func (l *Launcher) TempDir() string { return l.base }
 func (l *Launcher) Start(argv, env []string, dir string, out *os.File) (*os.Process, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.conn == nil {
+	if l.closed {
 		return nil, errors.New("sandbox launcher: closed")
+	}
+	if l.cmd == nil {
+		if err := l.start(context.Background()); err != nil {
+			return nil, err
+		}
 	}
 	pid, err := l.request(argv, env, dir, out)
 	if errors.Is(err, errLauncherGone) {
@@ -182,7 +204,7 @@ func (l *Launcher) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stop()
-	l.conn = nil
+	l.closed = true
 	return os.RemoveAll(l.base)
 }
 
@@ -190,6 +212,7 @@ func (l *Launcher) Close() error {
 func (l *Launcher) stop() {
 	if l.conn != nil {
 		l.conn.Close()
+		l.conn = nil
 	}
 	if l.cmd != nil {
 		l.cmd.Process.Kill()
@@ -211,6 +234,10 @@ func launcherChild(base string, stderr io.Writer) int {
 	}
 	conn := fc.(*net.UnixConn)
 	if err := Restrict(base); err != nil {
+		writeMsg(conn, reply{Err: err.Error()}, -1)
+		return exitSetup
+	}
+	if err := selfCheck(base); err != nil {
 		writeMsg(conn, reply{Err: err.Error()}, -1)
 		return exitSetup
 	}
@@ -236,6 +263,27 @@ func launcherChild(base string, stderr io.Writer) int {
 			return 0
 		}
 	}
+}
+
+// selfCheck proves the confinement holds: the launcher can write in base
+// and cannot create a file beside it.
+func selfCheck(base string) error {
+	f, err := os.CreateTemp(base, ".check-")
+	if err != nil {
+		return fmt.Errorf("sandbox: cannot write its own directory: %w", err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	f, err = os.CreateTemp(filepath.Dir(base), ".quench-sandbox-check-")
+	if err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		return errors.New("sandbox: Landlock did not stop a write outside its directory")
+	}
+	if !errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("sandbox: checking the confinement: %w", err)
+	}
+	return nil
 }
 
 // launch starts one confined process as a sibling of the launcher: a

@@ -21,7 +21,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +33,7 @@ import (
 
 // Command is the hidden quench subcommand that restricts itself and execs
 // a program: `quench sandbox-exec TMPDIR -- PROGRAM ARGS…`; or, confined
-// the same way, checks the sandbox (`--probe DIR`) or starts every step
-// (`--launcher DIR`, see Launcher).
+// the same way, starts every step (`--launcher DIR`, see Launcher).
 const Command = "sandbox-exec"
 
 // MinABI is the oldest Landlock ABI the sandbox runs with: ABI 3 is the
@@ -94,9 +92,6 @@ func Restrict(tmp string) error {
 // program, so it returns only on failure, with an exit status, having said
 // why on stderr; a program that must run confined never runs unconfined.
 func Main(args []string, stderr io.Writer) int {
-	if len(args) == 2 && args[0] == "--probe" {
-		return probeChild(args[1], stderr)
-	}
 	if len(args) == 2 && args[0] == "--launcher" {
 		return launcherChild(args[1], stderr)
 	}
@@ -127,26 +122,4 @@ func RunIfChild() {
 	if len(os.Args) > 1 && os.Args[1] == Command {
 		os.Exit(Main(os.Args[2:], os.Stderr))
 	}
-}
-
-// probeChild restricts itself with dir/tmp as its temporary directory and
-// checks that the restriction holds: a file can be written in dir/tmp and
-// not in dir. It prints the ABI and exits 0 when both are so.
-func probeChild(dir string, stderr io.Writer) int {
-	tmp := dir + "/tmp"
-	if err := Restrict(tmp); err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitSetup
-	}
-	if err := os.WriteFile(tmp+"/inside", nil, 0o600); err != nil {
-		fmt.Fprintf(stderr, "sandbox: cannot write its own temporary directory: %v\n", err)
-		return exitSetup
-	}
-	err := os.WriteFile(dir+"/outside", nil, 0o600)
-	if !errors.Is(err, os.ErrPermission) {
-		fmt.Fprintf(stderr, "sandbox: Landlock did not stop a write outside its temporary directory (%v)\n", err)
-		return exitSetup
-	}
-	fmt.Fprintf(os.Stdout, "%d\n", ABI())
-	return 0
 }

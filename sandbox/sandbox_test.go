@@ -33,23 +33,6 @@ func requireLandlock(t *testing.T) {
 	}
 }
 
-func TestProbe(t *testing.T) {
-	requireLandlock(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, err := sandbox.Probe(context.Background(), exe)
-	if err != nil {
-		t.Fatalf("Probe: %v", err)
-	}
-	if !strings.HasPrefix(name, "Landlock ABI ") {
-		t.Errorf("Probe = %q, want Landlock ABI N", name)
-	}
-	// The probe ran in a child: this process still writes anywhere.
-	assertUnrestricted(t)
-}
-
 // TestConfined runs bash in the sandbox, through shell.Local as the
 // server does, both ways (a child per step, and the launcher), against a
 // scratch tree, and checks what it may and may not do.

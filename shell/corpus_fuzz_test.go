@@ -12,13 +12,14 @@ import (
 //
 //   - the mutant gets one of the three classes, as FuzzClassify checks for
 //     any input;
+//
 //   - a harmful corpus command (picked by pick) followed by the mutant is
 //     never read-only: nothing written after a command can make it
 //     harmless, so a read-only verdict there means the mutant hid the
 //     command before it from the classifier. (FuzzCorpus checks the
 //     other order, a harmful statement after a mutant.)
 //
-//	go test -run='^$' -fuzz=FuzzCorpusAfterHarmful -fuzztime=60s ./shell
+//     go test -run='^$' -fuzz=FuzzCorpusAfterHarmful -fuzztime=60s ./shell
 func FuzzCorpusAfterHarmful(f *testing.F) {
 	cases := corpusFiles(f)
 	var harmful []string

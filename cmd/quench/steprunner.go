@@ -37,13 +37,13 @@ func stepTargets(cfg Config, s *ServeCommand, local shell.Local) map[string]shel
 }
 
 // localRunner is the local target: with diagnosis.sandbox auto or
-// required, read-only steps run confined by Landlock once a probe child
-// has shown that it works here, started by one launcher child (quench's
-// own executable re-run as `quench sandbox-exec --launcher`) that lives as
-// long as the server. Neither restricts the server. Where the sandbox does
-// not work the server says so at start, and every read-only step's
-// timeline says so again.
-func (s *ServeCommand) localRunner(ctx context.Context) shell.Local {
+// required, and a kernel whose Landlock the sandbox can use, read-only
+// steps run confined, started by one launcher child (quench's own
+// executable re-run as `quench sandbox-exec --launcher`, from the first
+// such step on) that checks its own confinement before it starts any.
+// Nothing restricts the server. Where the sandbox cannot work the server
+// says so at start, and every read-only step's timeline says so again.
+func (s *ServeCommand) localRunner() shell.Local {
 	mode := s.Config.Diagnosis.Sandbox
 	if mode == runner.SandboxOff {
 		s.Log.Warn("diagnosis.sandbox is off: read-only steps run without the sandbox, the classifier is their only wall")
@@ -51,10 +51,7 @@ func (s *ServeCommand) localRunner(ctx context.Context) shell.Local {
 	}
 	exe, err := os.Executable()
 	if err == nil {
-		_, err = sandbox.Probe(ctx, exe)
-	}
-	if err == nil {
-		s.sandbox, err = sandbox.StartLauncher(ctx, exe)
+		s.sandbox, err = sandbox.NewLauncher(exe)
 	}
 	if err != nil {
 		consequence := "read-only steps run without it, the classifier is their only wall"
@@ -73,7 +70,7 @@ func (s *ServeCommand) localRunner(ctx context.Context) shell.Local {
 // secrets sections.
 func (s *ServeCommand) openRunner(ctx context.Context, srv *quenchhttp.Server) (*runner.Runner, error) {
 	cfg := s.Config
-	local := s.localRunner(ctx)
+	local := s.localRunner()
 	sandboxed := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "quench_diagnosis_sandboxed",
 		Help: "1 when read-only local steps run in the Landlock sandbox, 0 when they run without it (unsupported here, or diagnosis.sandbox off).",
