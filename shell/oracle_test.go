@@ -55,6 +55,9 @@ const oracleInside = "QUENCH_ORACLE_INSIDE"
 // oracleTimeout bounds one command: tail -F and watch never end.
 const oracleTimeout = 2 * time.Second
 
+// oracleBatch commands run at once.
+const oracleBatch = 8
+
 // oracleEnv is the operator's environment the commands get.
 var oracleEnv = map[string]string{
 	"API_URL": "http://api.example.com", "API_BASE_URL": "http://api.example.com",
@@ -76,6 +79,44 @@ var oracleHosts = []string{"localhost", "example.com", "api.example.com", "api.p
 // commands are left out of the sample (nothing may leave the machine, even
 // from inside a namespace with no route out).
 var nonLoopbackIP = regexp.MustCompile(`\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b`)
+
+// oracleKnown are the writes the oracle found that programs make to their
+// own state whatever their options, which the classifier does not model
+// and the sandbox stops (docs/safety.md lists them): the program, and
+// where it writes.
+var oracleKnown = []struct{ prefix, path, why string }{
+	{"top ", "/tmp/oracle-scratch/.config", "procps-ng top creates its configuration directory"},
+	{"kubectl ", "/tmp/oracle-scratch/.kube", "kubectl caches API discovery under ~/.kube/cache"},
+	{"blkid", "/run/blkid", "blkid, as root, refreshes its cache /run/blkid/blkid.tab"},
+	{"systemd-analyze ", "/run/systemd", "systemd-analyze verify records loaded units in /run/systemd"},
+	{"nstat", "/tmp/.nstat", "nstat creates its history file even with -s (--no-update) when there is none"},
+	{"sqlite3 ", "/tmp/oracle-scratch/", "sqlite3 creates an empty database file when the one named does not exist"},
+}
+
+// oracleKnownRequest is the one request other than GET or HEAD the oracle
+// allows: kubectl auth can-i asks the API server a question with POST
+// (a SelfSubjectAccessReview, which is stored nowhere).
+func oracleKnownRequest(r string) bool {
+	return strings.HasPrefix(r, "POST ") && strings.HasSuffix(r, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")
+}
+
+// unexplained returns the changes a command made that oracleKnown does
+// not account for.
+func unexplained(cmd string, changed []string) []string {
+	var out []string
+	for _, p := range changed {
+		known := false
+		for _, k := range oracleKnown {
+			if strings.HasPrefix(cmd, k.prefix) && strings.HasPrefix(p, k.path) {
+				known = true
+			}
+		}
+		if !known {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // oracleResult is what the inside run reports for one command.
 type oracleResult struct {
@@ -177,13 +218,15 @@ func TestBehaviouralOracle(t *testing.T) {
 	if len(results) != len(cmds) {
 		t.Fatalf("%d results for %d commands\n%s", len(results), len(cmds), tail(out.String(), 4000))
 	}
-	ran := 0
+	ran, known := 0, 0
 	for _, r := range results {
 		if r.Exit != 127 {
 			ran++
 		}
-		if len(r.Changed) > 0 {
-			t.Errorf("read-only command changed files: %q (exit %d) changed %v; output: %s", r.Cmd, r.Exit, r.Changed, tail(r.Output, 500))
+		if bad := unexplained(r.Cmd, r.Changed); len(bad) > 0 {
+			t.Errorf("read-only command changed files: %q (exit %d) changed %v; output: %s", r.Cmd, r.Exit, bad, tail(r.Output, 500))
+		} else if len(r.Changed) > 0 {
+			known++
 		}
 	}
 	if after := redisDigest(t, redis); after != redisBefore {
@@ -195,12 +238,12 @@ func TestBehaviouralOracle(t *testing.T) {
 	logMu.Lock()
 	defer logMu.Unlock()
 	for _, r := range requests {
-		if !strings.HasPrefix(r, "GET ") && !strings.HasPrefix(r, "HEAD ") {
+		if !strings.HasPrefix(r, "GET ") && !strings.HasPrefix(r, "HEAD ") && !oracleKnownRequest(r) {
 			t.Errorf("HTTP request other than GET or HEAD: %s", r)
 		}
 	}
-	t.Logf("oracle: %d read-only corpus commands run in namespaces (%d found their program), %d HTTP requests, all GET or HEAD; nothing changed",
-		len(results), ran, len(requests))
+	t.Logf("oracle: %d read-only corpus commands run in namespaces (%d found their program), %d HTTP requests; "+
+		"nothing changed but the program state of %d commands listed in oracleKnown", len(results), ran, len(requests), known)
 }
 
 // TestOracleInside is the oracle's inside half: the test binary re-run by
@@ -288,39 +331,74 @@ func TestOracleInside(t *testing.T) {
 	for k, v := range oracleEnv {
 		env = append(env, k+"="+v)
 	}
-	results := make([]oracleResult, 0, len(cmds))
-	for _, c := range cmds {
-		res := oracleResult{Cmd: c}
-		ctx, cancel := context.WithTimeout(context.Background(), oracleTimeout)
-		cmd := exec.CommandContext(ctx, "bash", "-c", c)
-		cmd.Dir, cmd.Env = scratch, env
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-		cmd.WaitDelay = time.Second
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		cancel()
-		if cmd.Process != nil {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what it left behind
+	// Commands run oracleBatch at a time (most of the time is spent
+	// waiting on timeouts); what a batch changed is laid at the door of
+	// each of its commands, and a change is explained only when
+	// oracleKnown allows it for one of them.
+	results := make([]oracleResult, len(cmds))
+	for start := 0; start < len(cmds); start += oracleBatch {
+		end := min(start+oracleBatch, len(cmds))
+		var wg sync.WaitGroup
+		outs := make([]string, end-start)
+		for i := start; i < end; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i].Cmd = cmds[i]
+				results[i].Exit, outs[i-start] = runOracleCommand(cmds[i], scratch, env)
+			}()
 		}
-		res.Exit = cmd.ProcessState.ExitCode()
-		if err != nil && cmd.ProcessState == nil {
-			res.Exit = -1
-		}
+		wg.Wait()
+		var changed []string
 		for _, p := range changes(uppers) {
 			if !baseline[p] {
-				res.Changed = append(res.Changed, p)
-				baseline[p] = true // blame the first command only
+				changed = append(changed, p)
+				baseline[p] = true
 			}
 		}
-		if len(res.Changed) > 0 {
-			res.Output = out.String()
+		if len(changed) == 0 {
+			continue
 		}
-		results = append(results, res)
+		for i := start; i < end; i++ {
+			var mine []string
+			for _, p := range changed {
+				explained := false
+				for j := start; j < end; j++ {
+					explained = explained || len(unexplained(cmds[j], []string{p})) == 0
+				}
+				if !explained || len(unexplained(cmds[i], []string{p})) == 0 {
+					mine = append(mine, p)
+				}
+			}
+			if len(mine) > 0 {
+				results[i].Changed, results[i].Output = mine, outs[i-start]
+			}
+		}
 	}
 	// dir itself is under the overlaid /tmp now: write through the bind.
 	must(os.WriteFile(filepath.Join(socks, "results.json"), mustMarshal(t, results), 0o644), "results")
+}
+
+// runOracleCommand runs one command under bash, its process group killed
+// at oracleTimeout, and returns its exit status and output.
+func runOracleCommand(c, dir string, env []string) (int, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), oracleTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", c)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Run()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // what it left behind
+	}
+	if cmd.ProcessState == nil {
+		return -1, out.String()
+	}
+	return cmd.ProcessState.ExitCode(), out.String()
 }
 
 // changes lists everything in the overlays' upper layers (and the

@@ -140,13 +140,15 @@ func (l Local) Run(ctx context.Context, spec Spec, live io.Writer) (Result, erro
 	}
 	defer pr.Close()
 	out := NewOutput(spec, live)
-	expired, stopTimer := l.startTimeout(spec.timeout())
-	defer stopTimer()
 	proc, err := l.start(spec, argv, env, dir, pw)
 	pw.Close()
 	if err != nil {
 		return Result{}, fmt.Errorf("shell: start %s in %s: %w", argv[0], dir, err)
 	}
+	// The timeout counts from the start: a sandbox launcher that had to
+	// start first does not eat into the step's time.
+	expired, stopTimer := l.startTimeout(spec.timeout())
+	defer stopTimer()
 	res := Result{Started: time.Now()}
 	pid := proc.Pid
 
