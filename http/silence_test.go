@@ -169,3 +169,36 @@ func TestInhibitionFoldsSymptoms(t *testing.T) {
 		t.Fatalf("released API incident %+v", opened)
 	}
 }
+
+// TestMaintenanceWindow: an alert in an open maintenance window is held
+// back; when the window is gone (here: the rules change) and it still
+// fires, its incident opens.
+func TestMaintenanceWindow(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	ms, err := quench.ParseLabelMatchers([]string{"runbook=db-down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Opened every minute for two: always open.
+	w, err := suppress.NewWindow("vacuum", "* * * * *", nil, 2*time.Minute, ms, "VACUUM FULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup := e.srv.Silences.(*suppress.Service)
+	sup.SetRules(suppress.Rules{Windows: []suppress.Window{w}})
+	if res := e.generic(`{"summary":"Postgres is down","severity":"critical","dedup_key":"pg","labels":{"alertname":"PostgresDown"}}`); res.Outcome != quench.OutcomeSuppressed {
+		t.Fatalf("alert in the window: %+v", res)
+	}
+	if res := e.generic(`{"summary":"API down","severity":"critical","dedup_key":"api","labels":{"alertname":"ApiDown"}}`); res.Outcome != quench.OutcomeOpened {
+		t.Fatalf("alert the window does not cover: %+v", res)
+	}
+	var held SuppressedList
+	e.get("/api/v1/suppressed", quench.RoleViewer).decode(t, &held)
+	if len(held.Alerts) != 1 || held.Alerts[0].Reason != quench.SuppressMaintenance || held.Alerts[0].Ref != "vacuum" {
+		t.Fatalf("held: %+v", held.Alerts)
+	}
+	sup.SetRules(suppress.Rules{})
+	if inc := e.waitIncident("Postgres is down", quench.StatusTriggered); inc.Runbook == nil || *inc.Runbook != "db-down" {
+		t.Fatalf("released incident %+v", inc)
+	}
+}

@@ -214,6 +214,20 @@ func (s *SilenceService) HeldAlerts(ctx context.Context) ([]*quench.SuppressedAl
 	return out, nil
 }
 
+// AnyHeld reports whether any alert is held back: one indexed row read,
+// cheap enough to ask every second on the ingest path.
+func (s *SilenceService) AnyHeld(ctx context.Context) (bool, error) {
+	var one int
+	err := s.db.r.QueryRowContext(ctx, `SELECT 1 FROM suppressed_alerts LIMIT 1`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, readErr(ctx, "any held alert", err)
+	}
+	return true, nil
+}
+
 // HasOpenIncident reports whether the key has an open incident: its
 // alerts count there and are never held back.
 func (s *SilenceService) HasOpenIncident(ctx context.Context, integration, dedupKey string) (bool, error) {

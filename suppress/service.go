@@ -21,6 +21,8 @@ type Store interface {
 	ReleaseAlert(ctx context.Context, integration, dedupKey string) (bool, error)
 	// HeldAlerts lists the held-back alerts, newest first.
 	HeldAlerts(ctx context.Context) ([]*quench.SuppressedAlert, error)
+	// AnyHeld reports whether any alert is held back.
+	AnyHeld(ctx context.Context) (bool, error)
 	// HasOpenIncident reports whether the key has an open incident.
 	HasOpenIncident(ctx context.Context, integration, dedupKey string) (bool, error)
 }
@@ -81,11 +83,11 @@ func (s *Service) Open(ctx context.Context, rules Rules) error {
 	}
 	s.wake = make(chan struct{}, 1)
 	s.rules = rules
-	held, err := s.Store.HeldAlerts(ctx)
+	held, err := s.Store.AnyHeld(ctx)
 	if err != nil {
 		return err
 	}
-	s.held = len(held) > 0
+	s.held = held
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.wg.Add(1)
@@ -178,13 +180,13 @@ func (s *Service) current(ctx context.Context, force bool) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	held, err := s.Store.HeldAlerts(ctx)
+	held, err := s.Store.AnyHeld(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.silences, s.loadedAt, s.held = sls, now, len(held) > 0
+	s.silences, s.loadedAt, s.held = sls, now, held
 	return &snapshot{rules: s.rules, silences: s.silences, held: s.held}, nil
 }
 
