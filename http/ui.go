@@ -90,7 +90,7 @@ type uiState struct {
 
 // uiPages are the page templates; each is parsed with the layout and the
 // shared partials.
-var uiPages = []string{"login", "incidents", "incident", "confirm", "runbooks", "runbook", "audit", "deploys", "oncall", "error", "signals"}
+var uiPages = []string{"login", "incidents", "incident", "confirm", "runbooks", "runbook", "audit", "deploys", "oncall", "error", "signals", "silences"}
 
 // contentSecurityPolicy allows the server's own scripts, styles and event
 // streams and nothing else: no inline script or style, no framing, forms
@@ -175,6 +175,9 @@ func (s *Server) uiRouteTable() []endpoint {
 		{"POST /incidents/{id}/escalate", quench.RoleResponder, s.handleUIEscalate},
 		{"GET /oncall", quench.RoleViewer, s.handleOnCallPage},
 		{"GET /signals", quench.RoleViewer, s.handleSignalsPage},
+		{"GET /silences", quench.RoleViewer, s.handleSilencesPage},
+		{"POST /silences", quench.RoleResponder, s.handleUICreateSilence},
+		{"POST /silences/{id}/expire", quench.RoleResponder, s.handleUIExpireSilence},
 
 		{"GET /runbooks", quench.RoleViewer, s.handleRunbooksPage},
 		{"GET /runbooks/{id}", quench.RoleViewer, s.handleRunbookPage},
@@ -280,6 +283,9 @@ func (s *Server) uiNav(p *page) []navItem {
 	}
 	if s.signalsServed() {
 		nav = append(nav, navItem{"signals", "Checks", "/signals"})
+	}
+	if s.Silences != nil {
+		nav = append(nav, navItem{"silences", "Silences", "/silences"})
 	}
 	nav = append(nav, navItem{"runbooks", "Runbooks", "/runbooks"}, navItem{"deploys", "Deploys", "/deploys"})
 	if p.CanAdmin() {

@@ -110,7 +110,8 @@ func TestUIRoleMatrix(t *testing.T) {
 		"GET /deploys": quench.RoleViewer, "POST /deploys": quench.RoleResponder,
 		"GET /audit":                    quench.RoleAdmin,
 		"POST /incidents/{id}/escalate": quench.RoleResponder, "GET /oncall": quench.RoleViewer,
-		"GET /signals": quench.RoleViewer,
+		"GET /signals":  quench.RoleViewer,
+		"GET /silences": quench.RoleViewer, "POST /silences": quench.RoleResponder, "POST /silences/{id}/expire": quench.RoleResponder,
 	}
 	e.srv.Handler()
 	for _, rt := range e.srv.uiRoutes {
@@ -152,9 +153,16 @@ func TestUIRoleMatrix(t *testing.T) {
 			"POST /deploys": func() (string, url.Values) {
 				return "/deploys", url.Values{"service": {"api"}, "sha": {"0a1b2c3"}}
 			},
-			"GET /audit":   func() (string, url.Values) { return "/audit", nil },
-			"GET /oncall":  func() (string, url.Values) { return "/oncall", nil },
-			"GET /signals": func() (string, url.Values) { return "/signals", nil },
+			"GET /audit":    func() (string, url.Values) { return "/audit", nil },
+			"GET /oncall":   func() (string, url.Values) { return "/oncall", nil },
+			"GET /signals":  func() (string, url.Values) { return "/signals", nil },
+			"GET /silences": func() (string, url.Values) { return "/silences", nil },
+			"POST /silences": func() (string, url.Values) {
+				return "/silences", url.Values{"matchers": {"alertname=UIMatrix"}, "duration": {"1h"}, "comment": {"role matrix"}}
+			},
+			"POST /silences/{id}/expire": func() (string, url.Values) {
+				return fmt.Sprintf("/silences/%d/expire", e.silence()), url.Values{}
+			},
 			"POST /incidents/{id}/escalate": func() (string, url.Values) {
 				return fmt.Sprintf("/incidents/%d/escalate", e.openIncident()), url.Values{}
 			},
@@ -470,5 +478,53 @@ func TestUISignals(t *testing.T) {
 	got = v.get("/signals")
 	if got.status != 200 || !contains(string(got.body), "<strong>nightly</strong>") || contains(string(got.body), secret) {
 		t.Errorf("a viewer's signals page must list the heartbeat without its secret: %s", got)
+	}
+}
+
+// TestUISilences: a responder adds a silence from the form, sees the alert
+// it holds back, and ends it; a hostile comment renders as text; a viewer
+// gets neither the form nor the button, and a bad form says what is wrong.
+func TestUISilences(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	r := e.browser(t)
+	r.signIn(quench.RoleResponder)
+	got := r.post("/silences", url.Values{"matchers": {"alertname=DiskFull\n instance=db:5432 \n"}, "duration": {"2h"}, "comment": {"<script>alert(1)</script> resize"}})
+	if got.status != 303 {
+		t.Fatalf("add silence: %s", got)
+	}
+	sls, err := e.srv.Silences.FindSilences(context.Background(), quench.SilenceFilter{Current: true})
+	if err != nil || len(sls) != 1 || len(sls[0].Matchers) != 2 || sls[0].CreatedBy != "test-responder" {
+		t.Fatalf("silences after the form: %+v, %v", sls, err)
+	}
+	id := sls[0].ID
+	alert := `{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"DiskFull","instance":"db:5432"},"annotations":{"summary":"disk 95% on db"}}]}`
+	if res := e.post("/ingest/alertmanager", quench.RoleIngest, []byte(alert)); res.status >= 300 {
+		t.Fatalf("alert: %s", res)
+	}
+	page := r.get("/silences")
+	body := string(page.body)
+	if page.status != 200 || !contains(body, fmt.Sprintf(`id="silence-%d"`, id)) || !contains(body, "disk 95% on db") || !contains(body, `class="status status-silence-active"`) {
+		t.Fatalf("silences page: %s", page)
+	}
+	if contains(body, "<script>alert(1)</script>") || !contains(body, "&lt;script&gt;") {
+		t.Error("the comment was not escaped")
+	}
+	if bad := r.post("/silences", url.Values{"matchers": {"alertname=X"}, "duration": {"soon"}, "comment": {"x"}}); bad.status != 400 || !contains(string(bad.body), "duration") {
+		t.Errorf("a bad duration: %s", bad)
+	}
+	v := e.browser(t)
+	v.signIn(quench.RoleViewer)
+	vb := string(v.get("/silences").body)
+	if contains(vb, `action="/silences"`) || contains(vb, "/expire") || !contains(vb, "disk 95% on db") {
+		t.Error("a viewer is offered the silence form or End, or does not see the held alert")
+	}
+	if got := r.post(fmt.Sprintf("/silences/%d/expire", id), url.Values{}); got.status != 303 {
+		t.Fatalf("end silence: %s", got)
+	}
+	if sls, _ := e.srv.Silences.FindSilences(context.Background(), quench.SilenceFilter{Current: true}); len(sls) != 0 {
+		t.Errorf("still current after End: %+v", sls)
+	}
+	if !contains(string(r.get("/silences?all=1").body), `class="status status-silence-expired"`) {
+		t.Error("the ended silence is not listed with ?all=1")
 	}
 }
