@@ -315,6 +315,10 @@ func (db *DB) Dialect() string { return db.dialect }
 // which the server drops when the process dies, so another takes over. On
 // SQLite there is one server per file and the answer is always yes. release
 // gives the lead up; it is safe to call more than once.
+//
+// Advisory locks are per database, so the key names the schema too: two
+// quench installations in separate schemas of one database (as the test
+// suite's are) each have their own leader.
 func (db *DB) TryLeader(ctx context.Context, name string) (release func(), ok bool, err error) {
 	if db.dialect != DialectPostgres {
 		return func() {}, true, nil
@@ -323,7 +327,12 @@ func (db *DB) TryLeader(ctx context.Context, name string) (release func(), ok bo
 	if err != nil {
 		return nil, false, unavailable("leader", err)
 	}
-	key := lockKey("leader:" + name)
+	var schema string
+	if err := conn.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		conn.Close()
+		return nil, false, unavailable("leader", err)
+	}
+	key := lockKey(schema + "/leader:" + name)
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
 		conn.Close()
 		return nil, false, unavailable("leader", err)

@@ -97,6 +97,15 @@ func TestTryLeader(t *testing.T) {
 			if ok {
 				t.Fatal("two leaders at once")
 			}
+			// Another installation in its own schema of the same
+			// database has a leader of its own.
+			other := must[*sqldb.DB](t)(sqldb.Open(ctxT(t), sqldb.Config{DSN: sqldbtest.DSN(t, d)}))
+			defer other.Close()
+			releaseOther, ok, err := other.TryLeader(ctxT(t), name)
+			if err != nil || !ok {
+				t.Fatalf("another schema's TryLeader while this one leads: %v, %v", ok, err)
+			}
+			releaseOther()
 			releaseA()
 			releaseA() // twice is harmless
 			releaseB, ok, err = b.TryLeader(ctxT(t), name)
