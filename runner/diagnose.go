@@ -26,12 +26,19 @@ func (r *Runner) listen(ctx context.Context, sub quench.Subscription) {
 			if !ok {
 				return
 			}
-			// Another instance's incident is its own to diagnose.
-			if ev.Kind == quench.IncidentOpened && !ev.Remote {
+			switch {
+			case ev.Kind != quench.IncidentOpened:
+			case r.Queue != nil:
+				r.wake() // the store queued it, on whichever instance
+			case !ev.Remote: // another instance's is its own to diagnose
 				r.enqueue(ev.IncidentID, ev.Severity)
 			}
 		case <-sub.Lagged():
-			r.reload(ctx)
+			if r.Queue != nil {
+				r.wake()
+			} else {
+				r.reload(ctx)
+			}
 		}
 	}
 }
@@ -67,7 +74,11 @@ func (r *Runner) reload(ctx context.Context) {
 
 // enqueue queues an incident's diagnosis once and wakes a worker; it
 // returns at once.
-func (r *Runner) enqueue(id int64, sev quench.Severity) {
+func (r *Runner) enqueue(id int64, sev quench.Severity) { r.enqueueJob(id, sev, false) }
+
+// enqueueJob is enqueue; retaken marks a diagnosis an earlier claim left
+// unfinished.
+func (r *Runner) enqueueJob(id int64, sev quench.Severity, retaken bool) {
 	r.mu.Lock()
 	if !r.started || r.closed {
 		r.mu.Unlock()
@@ -80,7 +91,7 @@ func (r *Runner) enqueue(id int64, sev quench.Severity) {
 	}
 	r.pending[id] = struct{}{}
 	r.seq++
-	r.queue.push(job{incidentID: id, severity: sev, seq: r.seq})
+	r.queue.push(job{incidentID: id, severity: sev, seq: r.seq, retaken: retaken})
 	r.mu.Unlock()
 	select {
 	case r.notify <- struct{}{}:
@@ -134,7 +145,7 @@ func (r *Runner) diagnose(j job) {
 	d := j.cont
 	if d == nil {
 		var ok bool
-		if d, ok = r.startDiagnosis(j.incidentID); !ok {
+		if d, ok = r.startDiagnosis(j.incidentID, j.retaken); !ok {
 			r.finishDiagnosis(j.incidentID)
 			return
 		}
@@ -147,6 +158,11 @@ func (r *Runner) diagnose(j job) {
 			return
 		}
 		r.autoRun(d.env, d.steps[d.next])
+		if r.ctx.Err() != nil {
+			// The step was cut off: not finished, so the diagnosis is
+			// taken again (this step too) after a restart.
+			continue
+		}
 		d.next++
 		if d.next < len(d.steps) && r.yield(job{incidentID: j.incidentID, severity: j.severity, seq: j.seq, cont: d}) {
 			return
@@ -155,8 +171,9 @@ func (r *Runner) diagnose(j job) {
 	r.finishDiagnosis(j.incidentID)
 }
 
-// startDiagnosis reads the incident and decides its steps.
-func (r *Runner) startDiagnosis(id int64) (*diagnosis, bool) {
+// startDiagnosis reads the incident and decides its steps: for a retaken
+// diagnosis, those an earlier attempt did not finish.
+func (r *Runner) startDiagnosis(id int64, retaken bool) (*diagnosis, bool) {
 	ctx, cancel := r.bookkeeping()
 	defer cancel()
 	inc, err := r.Incidents.FindIncident(ctx, id)
@@ -164,7 +181,11 @@ func (r *Runner) startDiagnosis(id int64) (*diagnosis, bool) {
 		r.Logger.Error("diagnosis skipped: incident not readable", "incident", id, "err", err)
 		return nil, false
 	}
-	return &diagnosis{env: r.envFor(ctx, inc), steps: r.diagnosisSteps(ctx, inc)}, true
+	steps := r.diagnosisSteps(ctx, inc)
+	if retaken {
+		steps = r.resume(ctx, id, steps)
+	}
+	return &diagnosis{env: r.envFor(ctx, inc), steps: steps}, true
 }
 
 // yield queues cont again when a waiting job should run before it.
@@ -180,10 +201,14 @@ func (r *Runner) yield(cont job) bool {
 }
 
 func (r *Runner) finishDiagnosis(id int64) {
+	r.finishQueued(id)
 	r.mu.Lock()
 	delete(r.pending, id)
 	r.mu.Unlock()
 	r.diagnosed.Add(1)
+	if r.Queue != nil {
+		r.wake() // room for another
+	}
 }
 
 // diagnosisSteps returns the steps an incident's diagnosis runs.

@@ -14,6 +14,7 @@ type job struct {
 	severity   quench.Severity
 	seq        uint64 // arrival order, for FIFO within a severity
 	cont       *diagnosis
+	retaken    bool // an earlier claim of the durable queue left it unfinished
 }
 
 // before reports whether a runs before b: the more severe incident first;

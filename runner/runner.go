@@ -97,8 +97,14 @@ type Runner struct {
 	// wall (shell.Confiner); steps a person confirmed that may change
 	// things do not.
 	Sandbox string
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Queue, when set with AutoDiagnosis, is the durable queue diagnoses
+	// are claimed from (the store queues one as each incident opens):
+	// opened events only wake the runner, a crash loses nothing, and
+	// several instances share the work. Without it opened events are the
+	// queue, in memory.
+	Queue  quench.DiagnosisQueue
+	Logger *slog.Logger
+	Now    func() time.Time
 
 	// classifyHook, when set, replaces the classifier: tests use it to
 	// misclassify a step on purpose and see the sandbox hold.
@@ -118,12 +124,14 @@ type Runner struct {
 	active  map[stepKey]int    // steps running now, per incident
 	waiting map[stepKey]int    // person's runs waiting for a process slot
 
-	notify chan struct{} // wakes idle workers; capacity Workers
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	slots  *slots
-	live   broker
+	notify    chan struct{} // wakes idle workers; capacity Workers
+	claimWake chan struct{} // wakes the claim loop
+	owner     string        // this runner in Queue
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	slots     *slots
+	live      broker
 
 	running    atomic.Int64 // step processes running now
 	maxRunning atomic.Int64 // the most ever running at once
@@ -163,6 +171,12 @@ func (r *Runner) Open(ctx context.Context) error {
 		}
 		r.wg.Add(1)
 		go r.listen(r.ctx, sub)
+		if r.Queue != nil {
+			r.owner = newOwner()
+			r.claimWake = make(chan struct{}, 1)
+			r.wg.Add(1)
+			go r.claimLoop(r.ctx)
+		}
 	}
 	r.started = true
 	r.notify = make(chan struct{}, r.Workers)

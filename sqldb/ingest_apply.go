@@ -334,6 +334,9 @@ func (b *batchTx) flush(ctx context.Context) error {
 			return fmt.Errorf("sqldb: open incident: %w", err)
 		}
 	}
+	if err := b.queueDiagnoses(ctx); err != nil {
+		return err
+	}
 	if err := b.flushRepeats(ctx); err != nil {
 		return err
 	}
@@ -439,6 +442,9 @@ func (b *batchTx) flushPostgres(ctx context.Context) error {
 			opened, lastSeen, acked, ackAt, ackBy, resolved, resAt, resBy); err != nil {
 			return fmt.Errorf("sqldb: open incidents: %w", err)
 		}
+	}
+	if err := b.queueDiagnoses(ctx); err != nil {
+		return err
 	}
 	if err := b.flushRepeats(ctx); err != nil {
 		return err

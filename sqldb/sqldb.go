@@ -60,6 +60,10 @@ type Config struct {
 	// schema. Commands other than serve set it, so one run in the wrong
 	// directory does not leave an empty database behind.
 	MustExist bool
+	// QueueDiagnoses queues an automatic diagnosis (DiagnosisQueue) for
+	// every incident that opens, in the same transaction. serve sets it
+	// when diagnosis is on.
+	QueueDiagnoses bool
 	// Events receives the incident events of every change the store
 	// commits, once it committed; nil publishes nothing.
 	Events quench.EventService
@@ -87,6 +91,8 @@ type DB struct {
 	policy quench.Policy
 	// events publishes what commits; nil for none.
 	events quench.EventService
+	// queueDiagnoses: Config.QueueDiagnoses.
+	queueDiagnoses bool
 	// multiRow: each statement is a network round trip (PostgreSQL), so
 	// ingest looks up and updates many incidents per statement. On SQLite a
 	// prepared statement per incident is cheaper than parsing a large one.
@@ -106,7 +112,7 @@ type DB struct {
 // Open opens the database, applies pending migrations, recording each, and
 // starts the group-commit loop that Close stops.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{log: cfg.Logger, now: cfg.Now, events: cfg.Events,
+	db := &DB{log: cfg.Logger, now: cfg.Now, events: cfg.Events, queueDiagnoses: cfg.QueueDiagnoses,
 		policy: quench.Policy{KeepAcknowledgedOpen: cfg.KeepAcknowledgedOpen}}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)

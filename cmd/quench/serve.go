@@ -171,7 +171,8 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 		s.Events = s.sharedEvents
 	}
 	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now,
-		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen, Events: s.Events})
+		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen, Events: s.Events,
+		QueueDiagnoses: s.Config.AutoDiagnosis()})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}

@@ -98,6 +98,7 @@ func (s *ServeCommand) openRunner(ctx context.Context, srv *quenchhttp.Server) (
 		MaxOutput:     cfg.Diagnosis.MaxOutput,
 		AutoDiagnosis: cfg.AutoDiagnosis(),
 		Sandbox:       cfg.Diagnosis.Sandbox,
+		Queue:         sqldb.NewDiagnosisQueue(s.DB), // the store queues one per opened incident
 		Logger:        s.Log,
 		Now:           s.Now,
 	}
