@@ -68,7 +68,12 @@ func (s *EventService) Subscribe(ctx context.Context) (quench.Subscription, erro
 	}
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()
-	sub.stop = context.AfterFunc(ctx, sub.Close)
+	// Under the lock Close reads it with: ctx may end, and Close run,
+	// before AfterFunc returns.
+	stop := context.AfterFunc(ctx, sub.Close)
+	s.mu.Lock()
+	sub.stop = stop
+	s.mu.Unlock()
 	return sub, nil
 }
 
@@ -109,12 +114,13 @@ func (sub *subscription) Lagged() <-chan struct{}             { return sub.lagge
 // same lock while it sends, so nothing is sent on a closed channel.
 func (sub *subscription) Close() {
 	sub.once.Do(func() {
-		if sub.stop != nil {
-			sub.stop()
-		}
 		sub.svc.mu.Lock()
+		stop := sub.stop
 		delete(sub.svc.subs, sub)
 		close(sub.events)
 		sub.svc.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
 	})
 }

@@ -113,7 +113,7 @@ func (q *DiagnosisQueue) FinishDiagnosis(ctx context.Context, incidentID int64, 
 
 // queueDiagnoses queues the diagnosis of every incident the batch opens,
 // in the batch's transaction. An incident whose runbook already has a
-// diagnosis queued within quench.DiagnosisShareWindow shares it: its row
+// diagnosis queued within Config.ShareDiagnosesWithin shares it: its row
 // is done at once, linked, and its timeline says whose diagnosis it
 // shares. Drill incidents neither share nor are shared.
 func (b *batchTx) queueDiagnoses(ctx context.Context) error {
@@ -123,7 +123,7 @@ func (b *batchTx) queueDiagnoses(ctx context.Context) error {
 	leaders := map[string]int64{}
 	for _, st := range b.created {
 		key := st.runbook
-		if st.opener.a.Source == quench.SourceDrill {
+		if st.opener.a.Source == quench.SourceDrill || b.db.shareWithin <= 0 {
 			key = ""
 		}
 		var shared int64
@@ -133,7 +133,7 @@ func (b *batchTx) queueDiagnoses(ctx context.Context) error {
 				var found []int64
 				rows, err := b.QueryContext(ctx, `SELECT incident_id FROM diagnoses
 					WHERE runbook_id = $1 AND shared_with IS NULL AND queued_at > $2 ORDER BY queued_at DESC LIMIT 1`,
-					key, b.now.Add(-quench.DiagnosisShareWindow))
+					key, b.now.Add(-b.db.shareWithin))
 				if err != nil {
 					return fmt.Errorf("sqldb: queue diagnoses: %w", err)
 				}
@@ -168,7 +168,7 @@ func (b *batchTx) queueDiagnoses(ctx context.Context) error {
 				VALUES ($1, $2, 'done', $3, $3, $4)`, st.id, key, b.now, shared)
 			if err == nil {
 				b.event(st, b.now, quench.EventDiagnosisShared, "system",
-					fmt.Sprintf("diagnosis shared with incident #%d: same runbook %s, opened within %s; see its timeline", shared, key, quench.DiagnosisShareWindow),
+					fmt.Sprintf("diagnosis shared with incident #%d: same runbook %s, opened within %s; see its timeline", shared, key, b.db.shareWithin),
 					string(auditData(quench.DiagnosisSharedData{SharedWith: shared, Runbook: key})))
 			}
 		}

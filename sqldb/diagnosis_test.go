@@ -13,7 +13,7 @@ import (
 
 func openQueued(t *testing.T, dsn string, clk *clock) *sqldb.DB {
 	t.Helper()
-	db, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn, QueueDiagnoses: true, Now: clk.Now})
+	db, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn, QueueDiagnoses: true, ShareDiagnosesWithin: quench.DiagnosisShareWindow, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,9 @@ type Config struct {
 	// every incident that opens, in the same transaction. serve sets it
 	// when diagnosis is on.
 	QueueDiagnoses bool
+	// ShareDiagnosesWithin: an incident opened within this long of a
+	// queued diagnosis with the same runbook shares it; 0 never shares.
+	ShareDiagnosesWithin time.Duration
 	// Events receives the incident events of every change the store
 	// commits, once it committed; nil publishes nothing.
 	Events quench.EventService
@@ -93,6 +96,7 @@ type DB struct {
 	events quench.EventService
 	// queueDiagnoses: Config.QueueDiagnoses.
 	queueDiagnoses bool
+	shareWithin    time.Duration
 	// multiRow: each statement is a network round trip (PostgreSQL), so
 	// ingest looks up and updates many incidents per statement. On SQLite a
 	// prepared statement per incident is cheaper than parsing a large one.
@@ -112,7 +116,7 @@ type DB struct {
 // Open opens the database, applies pending migrations, recording each, and
 // starts the group-commit loop that Close stops.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{log: cfg.Logger, now: cfg.Now, events: cfg.Events, queueDiagnoses: cfg.QueueDiagnoses,
+	db := &DB{log: cfg.Logger, now: cfg.Now, events: cfg.Events, queueDiagnoses: cfg.QueueDiagnoses, shareWithin: cfg.ShareDiagnosesWithin,
 		policy: quench.Policy{KeepAcknowledgedOpen: cfg.KeepAcknowledgedOpen}}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)

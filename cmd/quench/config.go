@@ -12,6 +12,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/check"
 	"github.com/quench-sh/quench/runner"
 )
@@ -69,10 +70,13 @@ type IncidentsConfig struct {
 
 // DiagnosisConfig bounds the automatic diagnosis and every step run.
 type DiagnosisConfig struct {
-	Auto      *bool         `yaml:"auto"`       // run diagnosis when an incident opens (default true)
-	Workers   int           `yaml:"workers"`    // steps running at once (default 4)
-	Timeout   time.Duration `yaml:"timeout"`    // per step (default 30s)
-	MaxOutput int           `yaml:"max_output"` // bytes kept per step (default 256 KiB)
+	Auto *bool `yaml:"auto"` // run diagnosis when an incident opens (default true)
+	// ShareWithin: an incident opened within this long of another with
+	// the same runbook shares its diagnosis (default 10m; 0s: never).
+	ShareWithin *time.Duration `yaml:"share_within"`
+	Workers     int            `yaml:"workers"`    // steps running at once (default 4)
+	Timeout     time.Duration  `yaml:"timeout"`    // per step (default 30s)
+	MaxOutput   int            `yaml:"max_output"` // bytes kept per step (default 256 KiB)
 	// Sandbox confines the steps that run because they are read-only:
 	// auto (default: Landlock where the kernel offers it, otherwise a
 	// warning, a metric and a note on each step), required (no read-only
@@ -229,6 +233,9 @@ func (c *Config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		return fieldErrorf("log.format", "%q: want text or json", c.Log.Format)
 	}
+	if d := c.Diagnosis.ShareWithin; d != nil && *d < 0 {
+		return fieldErrorf("diagnosis.share_within", "%v: must not be negative", *d)
+	}
 	if c.Diagnosis.Workers < 1 || c.Diagnosis.Workers > 256 {
 		return fieldErrorf("diagnosis.workers", "%d: want 1 to 256", c.Diagnosis.Workers)
 	}
@@ -268,6 +275,14 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// DiagnosisShareWithin is diagnosis.share_within, or its default.
+func (c *Config) DiagnosisShareWithin() time.Duration {
+	if c.Diagnosis.ShareWithin == nil {
+		return quench.DiagnosisShareWindow
+	}
+	return *c.Diagnosis.ShareWithin
 }
 
 // AutoDiagnosis reports whether diagnosis runs when an incident opens.

@@ -97,6 +97,9 @@ func TestHostileLabelsThroughEveryIngestRoute(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Listen, cfg.Runbooks = t.TempDir(), "127.0.0.1:0", packDir
 	cfg.Env = map[string]string{"MARK_DIR": mark, "HOME": home}
+	// Every alert's hostile text must reach a diagnosis of its own.
+	never := time.Duration(0)
+	cfg.Diagnosis.ShareWithin = &never
 	s := &ServeCommand{Config: cfg}
 	if err := s.Open(context.Background()); err != nil {
 		t.Fatalf("serve: %v", err)

@@ -172,7 +172,7 @@ func (s *ServeCommand) Open(ctx context.Context) error {
 	}
 	s.DB, err = sqldb.Open(ctx, sqldb.Config{DSN: s.Config.DB, DataDir: s.Config.Data, Logger: s.Log, Now: s.Now,
 		KeepAcknowledgedOpen: s.Config.Incidents.KeepAcknowledgedOpen, Events: s.Events,
-		QueueDiagnoses: s.Config.AutoDiagnosis()})
+		QueueDiagnoses: s.Config.AutoDiagnosis(), ShareDiagnosesWithin: s.Config.DiagnosisShareWithin()})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
