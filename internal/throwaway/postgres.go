@@ -25,10 +25,56 @@ type Postgres struct {
 	Dir  string // data directory; the socket is here too
 	Port int
 
+	as     runAs
+	server string
+	args   []string
 	cmd    *exec.Cmd
 	exited chan struct{}
 	log    *proctest.Buffer
-	once   sync.Once
+	once   *sync.Once
+}
+
+// start runs the server and waits until it accepts connections; the
+// connection is the superuser's on database postgres.
+func (p *Postgres) start(t testing.TB) *pgx.Conn {
+	t.Helper()
+	p.exited, p.once = make(chan struct{}), &sync.Once{}
+	p.cmd = p.as.command(p.server, p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("throwaway: start postgres: %v", err)
+	}
+	exited := p.exited
+	cmd := p.cmd
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		conn, err := pgx.Connect(ctx, p.DSN("postgres", "postgres"))
+		if err == nil {
+			return conn
+		}
+		select {
+		case <-exited:
+			t.Fatalf("throwaway: postgres exited at start:\n%s", p.Log())
+		case <-ctx.Done():
+			t.Fatalf("throwaway: postgres did not accept connections within a minute: %v\n%s", err, p.Log())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Restart starts a stopped cluster again, on the same port and data
+// directory, and waits until it accepts connections (a test's outage is
+// over). The cluster is stopped first if it still runs.
+func (p *Postgres) Restart(t testing.TB) {
+	t.Helper()
+	p.Stop()
+	conn := p.start(t)
+	conn.Close(context.Background())
 }
 
 // StartPostgres initialises and starts a cluster for the test, and stops
@@ -54,37 +100,15 @@ func StartPostgres(t testing.TB) *Postgres {
 		t.Fatalf("throwaway: initdb: %v\n%s", err, out.String())
 	}
 
-	p := &Postgres{Dir: dir, log: &proctest.Buffer{}, exited: make(chan struct{})}
+	p := &Postgres{Dir: dir, log: &proctest.Buffer{}, as: as, server: server}
 	p.Port = freePort(t)
-	p.cmd = as.command(server, "-D", data, "-p", strconv.Itoa(p.Port), "-k", dir,
+	p.args = []string{"-D", data, "-p", strconv.Itoa(p.Port), "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off", "-c", "max_connections=50", "-c", "shared_buffers=16MB")
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("throwaway: start postgres: %v", err)
-	}
-	go func() {
-		_ = p.cmd.Wait()
-		close(p.exited)
-	}()
+		"-c", "full_page_writes=off", "-c", "max_connections=50", "-c", "shared_buffers=16MB"}
+	conn := p.start(t)
 	t.Cleanup(p.Stop)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var conn *pgx.Conn
-	for {
-		conn, err = pgx.Connect(ctx, p.DSN("postgres", "postgres"))
-		if err == nil {
-			break
-		}
-		select {
-		case <-p.exited:
-			t.Fatalf("throwaway: postgres exited at start:\n%s", p.Log())
-		case <-ctx.Done():
-			t.Fatalf("throwaway: postgres did not accept connections within a minute: %v\n%s", err, p.Log())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 	defer conn.Close(ctx)
 	for _, q := range []string{"CREATE ROLE app LOGIN", "CREATE DATABASE app OWNER app"} {
 		if _, err := conn.Exec(ctx, q); err != nil {

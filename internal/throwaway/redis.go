@@ -20,10 +20,13 @@ type Redis struct {
 	Dir  string
 
 	cli    string
+	as     runAs
+	server string
+	args   []string
 	cmd    *exec.Cmd
 	exited chan struct{}
 	log    *proctest.Buffer
-	once   sync.Once
+	once   *sync.Once
 }
 
 // StartRedis starts a Redis for the test and kills it when the test ends.
@@ -39,29 +42,38 @@ func StartRedis(t testing.TB, args ...string) *Redis {
 		Require(t, "throwaway: redis-cli is not installed (apt-get install redis-tools)")
 	}
 	as := serverUser(t)
-	r := &Redis{Dir: as.privateDir(t, "quench-redis-"), cli: cli, log: &proctest.Buffer{}, exited: make(chan struct{})}
+	r := &Redis{Dir: as.privateDir(t, "quench-redis-"), cli: cli, log: &proctest.Buffer{}}
 	r.Port = freePort(t)
 	all := append([]string{"--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1", "--dir", r.Dir,
 		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--daemonize", "no"}, args...)
-	r.cmd = as.command(server, all...)
+	r.as, r.server, r.args = as, server, all
+	r.start(t)
+	t.Cleanup(r.Stop)
+	return r
+}
+
+// start runs the server and waits until it answers PING.
+func (r *Redis) start(t testing.TB) {
+	t.Helper()
+	r.exited, r.once = make(chan struct{}), &sync.Once{}
+	r.cmd = r.as.command(r.server, r.args...)
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("throwaway: start redis-server: %v", err)
 	}
+	exited, cmd := r.exited, r.cmd
 	go func() {
-		_ = r.cmd.Wait()
-		close(r.exited)
+		_ = cmd.Wait()
+		close(exited)
 	}()
-	t.Cleanup(r.Stop)
-
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, err := r.Try("PING")
 		if err == nil && out == "PONG" {
-			return r
+			return
 		}
 		select {
-		case <-r.exited:
+		case <-exited:
 			t.Fatalf("throwaway: redis-server exited at start:\n%s", r.log.String())
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -69,6 +81,15 @@ func StartRedis(t testing.TB, args ...string) *Redis {
 			t.Fatalf("throwaway: redis-server did not answer PING within 30 s: %v %s\n%s", err, out, r.log.String())
 		}
 	}
+}
+
+// Restart starts a stopped server again on the same port (empty: Redis
+// keeps nothing here) and waits until it answers. A running one is
+// killed first.
+func (r *Redis) Restart(t testing.TB) {
+	t.Helper()
+	r.Stop()
+	r.start(t)
 }
 
 // Addr is the server's host:port.
