@@ -13,6 +13,10 @@ import (
 	"github.com/quench-sh/quench"
 )
 
+// batchWindow is how early a check may run to share a wake-up with
+// others; small against the shortest interval (MinInterval).
+const batchWindow = 100 * time.Millisecond
+
 // loop schedules checks until ctx ends: each runs every interval, first
 // at its offset (spread over the interval), never twice at once, on a
 // fixed pool of Concurrency workers.
@@ -78,7 +82,10 @@ func (e *Engine) loop(ctx context.Context) {
 		case <-timer.C:
 		}
 		now := e.Now()
-		for len(q) > 0 && !q[0].next.After(now) {
+		// Checks due within batchWindow run now, together: one wake-up of
+		// the loop and the workers for several checks instead of one each,
+		// which is most of the CPU a cheap check costs.
+		for len(q) > 0 && !q[0].next.After(now.Add(batchWindow)) {
 			en := q[0]
 			en.mu.Lock()
 			interval := en.check.Spec.Interval

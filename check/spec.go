@@ -21,7 +21,7 @@ const (
 	DefaultSuccessThreshold = 1
 	MinInterval             = time.Second
 	// HistorySize is how many recent results each check keeps for the API.
-	HistorySize = 20
+	HistorySize = 10
 )
 
 // Spec is one check as the config declares it. Exactly one of the kind

@@ -23,8 +23,9 @@ import (
 )
 
 // manyChecks is where serve trades CPU for memory: with this many checks
-// the garbage collector runs at GOGC=50 (unless GOGC is set), which keeps
-// 10,000 checks well under 100 MB.
+// the garbage collector runs at GOGC=40 (unless GOGC is set) and the
+// config's parse garbage is returned at once, which keeps 10,000 checks
+// under 100 MB.
 const manyChecks = 1000
 
 // compileChecks compiles the config's checks; an error names the check's
@@ -63,7 +64,7 @@ func (s *ServeCommand) openChecks(ctx context.Context, srv *quenchhttp.Server) e
 		return s.Config.source.locate(err)
 	}
 	if len(checks) >= manyChecks && os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(40)
 	}
 	eng := &check.Engine{
 		Alerts:    srv.Alerts,
@@ -75,6 +76,12 @@ func (s *ServeCommand) openChecks(ctx context.Context, srv *quenchhttp.Server) e
 		Now:       s.Now,
 	}
 	eng.SetChecks(ctx, checks)
+	if len(checks) >= manyChecks {
+		// Decoding a config of thousands of checks leaves tens of MB of
+		// parse garbage; give it back now rather than when the scavenger
+		// gets to it.
+		debug.FreeOSMemory()
+	}
 	s.Checks = eng
 	srv.Checks = eng
 
