@@ -225,38 +225,23 @@ func (e *Engine) Checks(ctx context.Context) ([]*quench.CheckState, error) {
 	return out, nil
 }
 
-// RunLeader runs the checks whenever this server holds the checks lead:
-// it asks every interval (so another server takes over within about that
-// long of a leader's death) and runs them while it holds the lead, until
-// ctx ends.
-func (e *Engine) RunLeader(ctx context.Context, try func(ctx context.Context) (release func(), ok bool, err error), interval time.Duration) {
+// RunLeader runs the checks whenever this server holds the checks lead
+// (quench.Lead): it asks every interval (so another server takes over
+// within about that long of a leader's death) and runs them while it holds
+// the lead, until ctx ends.
+func (e *Engine) RunLeader(ctx context.Context, leader quench.LeaderFunc, interval time.Duration) {
 	e.init()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	quench.Lead(ctx, leader, "checks", interval, e.Log, func(ctx context.Context) {
+		e.mu.Lock()
+		n := len(e.order)
+		e.mu.Unlock()
+		if n > 0 {
+			e.Log.Info("check: this server runs the checks", "checks", n)
 		}
-		release, ok, err := try(ctx)
-		switch {
-		case err != nil:
-			e.Log.Warn("check: leader election", "err", err)
-		case ok:
-			e.mu.Lock()
-			n := len(e.order)
-			e.mu.Unlock()
-			if n > 0 {
-				e.Log.Info("check: this server runs the checks", "checks", n)
-			}
-			if err := e.Run(ctx); err != nil && ctx.Err() == nil {
-				e.Log.Error("check: stopped", "err", err)
-			}
-			release()
+		if err := e.Run(ctx); err != nil && ctx.Err() == nil {
+			e.Log.Error("check: stopped", "err", err)
 		}
-		t.Reset(interval)
-	}
+	})
 }
 
 // Run loads the stored states, resolves the incidents of checks no longer

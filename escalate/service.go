@@ -332,38 +332,28 @@ func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person strin
 }
 
 // RunLeader runs the engine whenever this server holds the escalation
-// lead: it asks every interval (2s by default, so another server takes
-// over well within 10s of a leader's death) and runs the engine while it
-// holds the lead, until ctx ends.
-func (e *Engine) RunLeader(ctx context.Context, try func(ctx context.Context) (release func(), ok bool, err error), interval time.Duration) {
+// lead (quench.Lead): it asks every interval (2s by default, so another
+// server takes over well within 10s of a leader's death) and runs the
+// engine while it holds the lead, until ctx ends.
+func (e *Engine) RunLeader(ctx context.Context, leader quench.LeaderFunc, interval time.Duration) {
 	e.init()
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		release, ok, err := try(ctx)
-		switch {
-		case err != nil:
-			e.Log.Warn("escalate: leader election", "err", err)
-		case ok:
-			e.Log.Info("escalate: this server leads escalation")
-			if err := e.Run(ctx); err != nil {
-				e.Log.Error("escalate: engine stopped", "err", err)
-			}
-			release()
-			if ctx.Err() == nil {
-				e.Log.Info("escalate: gave up the lead")
-			}
-		default:
+	ask := func(ctx context.Context, name string) (func(), bool, error) {
+		release, ok, err := leader(ctx, name)
+		if err == nil && !ok {
 			e.Log.Log(ctx, slog.LevelDebug, "escalate: another server leads escalation")
 		}
-		t.Reset(interval)
+		return release, ok, err
 	}
+	quench.Lead(ctx, ask, "escalation", interval, e.Log, func(ctx context.Context) {
+		e.Log.Info("escalate: this server leads escalation")
+		if err := e.Run(ctx); err != nil {
+			e.Log.Error("escalate: engine stopped", "err", err)
+		}
+		if ctx.Err() == nil {
+			e.Log.Info("escalate: gave up the lead")
+		}
+	})
 }

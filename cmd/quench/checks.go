@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
-	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -85,33 +82,9 @@ func (s *ServeCommand) openChecks(ctx context.Context, srv *quenchhttp.Server) e
 	s.Checks = eng
 	srv.Checks = eng
 
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		eng.RunLeader(runCtx, func(ctx context.Context) (func(), bool, error) {
-			return s.DB.TryLeader(ctx, "checks")
-		}, leaderInterval)
-	}()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		defer wg.Done()
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-hup:
-				s.reloadChecks(runCtx)
-			}
-		}
-	}()
-	s.stopChecks = func() {
-		cancel()
-		wg.Wait()
-	}
+	s.stopChecks = runInBackground(ctx, s.reloadChecks, func(ctx context.Context) {
+		eng.RunLeader(ctx, s.DB.TryLeader, leaderInterval)
+	})
 	if len(checks) > 0 {
 		s.Log.Info("checks on", "checks", len(checks))
 	}

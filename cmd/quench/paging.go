@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"os/signal"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -95,33 +91,11 @@ func (s *ServeCommand) openPaging(ctx context.Context, srv *quenchhttp.Server, r
 	srv.Paging, srv.Overrides, srv.Notifications = eng, eng, store
 	s.Paging = eng
 
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		eng.RunLeader(runCtx, func(ctx context.Context) (func(), bool, error) {
-			return s.DB.TryLeader(ctx, "escalation")
-		}, leaderInterval)
-	}()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		defer wg.Done()
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-hup:
-				_ = eng.Reload(runCtx) // logs what is wrong, file:line
-			}
-		}
-	}()
-	s.stopPaging = func() {
-		cancel()
-		wg.Wait()
-	}
+	s.stopPaging = runInBackground(ctx, func(ctx context.Context) {
+		_ = eng.Reload(ctx) // logs what is wrong, file:line
+	}, func(ctx context.Context) {
+		eng.RunLeader(ctx, s.DB.TryLeader, leaderInterval)
+	})
 	if s.DB.Dialect() == sqldb.DialectSQLite {
 		// One server per SQLite file: it always leads. Serve only once the
 		// engine takes commands, so the first request never sees a 503.

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/quench-sh/quench"
@@ -64,26 +61,9 @@ func (s *ServeCommand) openSignals(ctx context.Context, srv *quenchhttp.Server) 
 	srv.Heartbeats = mon
 	srv.PublicURL = s.Config.Paging.PublicURL
 
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-hup:
-				s.reloadSignals(runCtx)
-			}
-		}
-	}()
+	stop := runInBackground(ctx, s.reloadSignals)
 	s.stopSignals = func() {
-		cancel()
-		wg.Wait()
+		stop()
 		mon.Close()
 		sup.Close()
 	}
