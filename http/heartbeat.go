@@ -64,11 +64,17 @@ func (s *Server) handleListHeartbeats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tok := tokenFrom(r.Context()); tok == nil || !tok.Role.Allows(quench.RoleResponder) {
-		for _, h := range hbs {
-			h.PingURL = ""
-		}
+		hidePingURLs(hbs)
 	}
 	writeJSON(w, http.StatusOK, HeartbeatList{Heartbeats: hbs})
+}
+
+// hidePingURLs drops the ping URLs, which are credentials, for callers
+// below responder.
+func hidePingURLs(hbs []*quench.Heartbeat) {
+	for _, h := range hbs {
+		h.PingURL = ""
+	}
 }
 
 // publicURL is the base of links the server hands out: PublicURL, or

@@ -121,14 +121,23 @@ func silenceFrom(req SilenceRequest, now time.Time) (*quench.Silence, error) {
 	return sl, sl.Validate(now)
 }
 
+// silenceID reads the {id} of a silence's route.
+func silenceID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, quench.Errorf(quench.EINVALID, "silence id %q is not a positive number", quench.CutText(r.PathValue("id"), 64))
+	}
+	return id, nil
+}
+
 func (s *Server) handleExpireSilence(w http.ResponseWriter, r *http.Request) {
 	if s.Silences == nil {
 		s.writeError(w, r, errNoSilences)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.writeError(w, r, quench.Errorf(quench.EINVALID, "silence id %q is not a positive number", quench.CutText(r.PathValue("id"), 64)))
+	id, err := silenceID(r)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	sl, err := s.Silences.ExpireSilence(r.Context(), id, actor(r.Context()))

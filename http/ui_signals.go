@@ -58,9 +58,7 @@ func (s *Server) handleSignalsPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !p.CanRespond() {
-			for _, h := range hbs {
-				h.PingURL = ""
-			}
+			hidePingURLs(hbs)
 		}
 		p.Heartbeats = hbs
 	}

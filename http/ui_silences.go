@@ -71,9 +71,9 @@ func (s *Server) handleUIExpireSilence(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, errNoSilences)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.uiError(w, r, quench.Errorf(quench.EINVALID, "silence id %q is not a positive number", quench.CutText(r.PathValue("id"), 64)))
+	id, err := silenceID(r)
+	if err != nil {
+		s.uiError(w, r, err)
 		return
 	}
 	if _, err := s.Silences.ExpireSilence(r.Context(), id, actor(r.Context())); err != nil {

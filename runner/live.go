@@ -86,13 +86,6 @@ func (r *Runner) Subscribe(ctx context.Context, incidentID int64) (<-chan quench
 	}
 }
 
-// watched reports whether anyone subscribes to the incident.
-func (b *broker) watched(incidentID int64) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.subs[incidentID]) > 0
-}
-
 // start registers a step's writer as running, so late subscribers get a
 // replay of its output.
 func (b *broker) start(w *liveWriter) {

@@ -103,7 +103,10 @@ func TestSubscribeEndsWithItsContext(t *testing.T) {
 		t.Fatal("channel not closed when the context ended")
 	}
 	unsubscribe() // twice is fine
-	if e.r.live.watched(1) {
+	e.r.live.mu.Lock()
+	kept := len(e.r.live.subs[1])
+	e.r.live.mu.Unlock()
+	if kept > 0 {
 		t.Error("subscription kept after its context ended")
 	}
 }
