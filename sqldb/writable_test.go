@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -174,7 +175,14 @@ func must0(t *testing.T, err error) {
 // pool_max_conns in a PostgreSQL URL bounds the store's connections and
 // never reaches the server, which would refuse it as a setting.
 func TestPostgresPoolMaxConns(t *testing.T) {
-	dsn := sqldbtest.DSN(t, sqldb.DialectPostgres) // carries pool_max_conns=4
+	u, err := url.Parse(sqldbtest.DSN(t, sqldb.DialectPostgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "4") // whatever sqldbtest's default is
+	u.RawQuery = q.Encode()
+	dsn := u.String()
 	db, err := sqldb.Open(ctxT(t), sqldb.Config{DSN: dsn})
 	if err != nil {
 		t.Fatalf("Open with pool_max_conns: %v", err)
