@@ -161,3 +161,15 @@ func BenchmarkParseRunbook(b *testing.B) {
 		markdown.ParseRunbook("rb-0001.md", src)
 	}
 }
+
+// BenchmarkLintShippedPack lints the pack in runbooks/, the work `quench
+// lint runbooks` does after the process has started.
+func BenchmarkLintShippedPack(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		ps, err := markdown.Lint("../runbooks")
+		if err != nil || len(ps) > 0 {
+			b.Fatalf("shipped pack problems: %v, %v", ps, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package shell
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // This file is the option grammar every tool rule parses its command line
@@ -107,29 +108,125 @@ type option struct {
 	why   string
 }
 
-// grammar is a program's command-line grammar. Build it with newGrammar;
-// it is read-only afterwards and shared by every classification.
+// grammar is a program's command-line grammar. Declare it with newGrammar
+// and the methods below, at package initialisation and nowhere else. The
+// declarations are only recorded there: the option tables are built from
+// them the first time a command line is parsed with the grammar, once, and
+// are read-only afterwards and shared by every classification. quench
+// declares a few hundred grammars and a lint or a step uses a handful;
+// building them all at start-up was the largest part of every quench
+// command's start (lint, version, the sandbox child).
 type grammar struct {
 	name     string
 	style    style
-	short    map[byte]*option
-	long     map[string]*option // "--lines", or "-name" for dashLong
-	longs    []string           // sorted keys of long, for abbreviations
-	complete bool               // every long option is declared: abbreviations resolve
-	num      bool               // -NUM is an option (head -20, tail -5)
-	stop     bool               // options end at the first operand
+	complete bool // every long option is declared: abbreviations resolve
+	num      bool // -NUM is an option (head -20, tail -5)
+	stop     bool // options end at the first operand
+	// base is the grammar this one was cloned from, and baseDecls how
+	// many declarations it had then: the clone's tables start with those.
+	base      *grammar
+	baseDecls int
+	decls     []decl
+	once      sync.Once
+	tab       optionTables
 }
 
-// newGrammar builds a grammar from option specs (see the file comment).
+// optionTables are a grammar's options by spelling.
+type optionTables struct {
+	short map[byte]*option
+	long  map[string]*option // "--lines", or "-name" for dashLong
+	longs []string           // sorted keys of long, for abbreviations (complete grammars)
+}
+
+// decl is one declaring call: option specs and what they share.
+type decl struct {
+	specs     []string
+	out       bool
+	check     func(string) bool
+	failClass Class
+	class     Class
+	why       string
+}
+
+// newGrammar declares a grammar with option specs (see the file comment).
 // A malformed spec is a programming error and panics at start-up, where
 // the tests see it.
 func newGrammar(name string, st style, specs ...string) *grammar {
-	g := &grammar{name: name, style: st, short: make(map[byte]*option, len(specs)),
-		long: make(map[string]*option, len(specs)*2), stop: st == posix}
-	for _, s := range specs {
-		g.add(parseSpec(s))
+	g := &grammar{name: name, style: st, stop: st == posix}
+	return g.declare(decl{specs: specs})
+}
+
+// declare records a declaration after checking its specs' syntax (parseSpec
+// reads them again when the tables are built).
+func (g *grammar) declare(d decl) *grammar {
+	for _, s := range d.specs {
+		checkSpec(s)
 	}
+	g.decls = append(g.decls, d)
 	return g
+}
+
+// tables returns the option tables, building them on first use.
+func (g *grammar) tables() *optionTables {
+	g.once.Do(func() {
+		n := g.specCount(len(g.decls))
+		t := optionTables{short: make(map[byte]*option, n), long: make(map[string]*option, n*2)}
+		g.fill(&t, len(g.decls))
+		if g.complete {
+			t.longs = make([]string, 0, len(t.long))
+			for name := range t.long {
+				t.longs = append(t.longs, name)
+			}
+			sort.Strings(t.longs)
+		}
+		g.tab = t
+	})
+	return &g.tab
+}
+
+// specCount counts the specs of the first n declarations, the base's
+// included, to size the tables.
+func (g *grammar) specCount(n int) int {
+	c := 0
+	if g.base != nil {
+		c = g.base.specCount(g.baseDecls)
+	}
+	for _, d := range g.decls[:n] {
+		c += len(d.specs)
+	}
+	return c
+}
+
+// fill adds the options of the first n declarations to t, the base's
+// first, so a later declaration of a spelling replaces an earlier one.
+func (g *grammar) fill(t *optionTables, n int) {
+	if g.base != nil {
+		g.base.fill(t, g.baseDecls)
+	}
+	for _, d := range g.decls[:n] {
+		for _, s := range d.specs {
+			o := parseSpec(s)
+			o.out, o.check, o.failClass, o.class, o.why = d.out, d.check, d.failClass, d.class, d.why
+			if d.out && o.arg == noArg {
+				o.arg = reqArg
+			}
+			g.add(t, o)
+		}
+	}
+}
+
+// checkSpec panics on a spec parseSpec would refuse, without allocating.
+func checkSpec(spec string) {
+	n := 0
+	for f := range strings.FieldsSeq(spec) {
+		if len(strings.TrimSuffix(strings.TrimSuffix(f, "[=]"), "=")) < 2 || f[0] != '-' {
+			panic("shell: bad option spec " + spec)
+		}
+		n++
+	}
+	if n == 0 {
+		panic("shell: empty option spec")
+	}
 }
 
 // parseSpec turns "-n --lines=" into an option.
@@ -154,19 +251,13 @@ func parseSpec(spec string) *option {
 	return o
 }
 
-func (g *grammar) add(o *option) {
+func (g *grammar) add(t *optionTables, o *option) {
 	for _, n := range o.names {
 		switch {
 		case g.style != dashLong && len(n) == 2:
-			g.short[n[1]] = o
+			t.short[n[1]] = o
 		default:
-			if _, dup := g.long[n]; !dup && g.complete {
-				i := sort.SearchStrings(g.longs, n)
-				g.longs = append(g.longs, "")
-				copy(g.longs[i+1:], g.longs[i:])
-				g.longs[i] = n
-			}
-			g.long[n] = o
+			t.long[n] = o
 		}
 	}
 }
@@ -180,80 +271,43 @@ func (g *grammar) stopAtOperand() *grammar { g.stop = true; return g }
 // completeLongs declares that every long option of the program is in the
 // grammar, so unique-prefix abbreviations can be resolved as getopt_long
 // does. Only set it for a grammar listing the program's whole --help.
-func (g *grammar) completeLongs() *grammar {
-	g.complete = true
-	g.longs = g.longs[:0]
-	for n := range g.long {
-		g.longs = append(g.longs, n)
-	}
-	sort.Strings(g.longs)
-	return g
-}
+func (g *grammar) completeLongs() *grammar { g.complete = true; return g }
 
-// clone returns a copy to extend (a subcommand sharing global options).
+// clone returns a copy to extend (a subcommand sharing global options):
+// the options declared so far, and the settings.
 func (g *grammar) clone(name string) *grammar {
-	n := &grammar{name: name, style: g.style, short: make(map[byte]*option, len(g.short)),
-		long: make(map[string]*option, len(g.long)), complete: g.complete, num: g.num, stop: g.stop}
-	for k, v := range g.short {
-		n.short[k] = v
-	}
-	for k, v := range g.long {
-		n.long[k] = v
-	}
-	n.longs = append([]string(nil), g.longs...)
-	return n
+	return &grammar{name: name, style: g.style, complete: g.complete, num: g.num, stop: g.stop,
+		base: g, baseDecls: len(g.decls)}
 }
 
 // writes declares options whose value is a file the program writes:
 // read-only only when the value is -, /dev/null or another sink that
 // changes nothing.
 func (g *grammar) writes(specs ...string) *grammar {
-	for _, s := range specs {
-		o := parseSpec(s)
-		o.out = true
-		if o.arg == noArg {
-			o.arg = reqArg
-		}
-		g.add(o)
-	}
-	return g
+	return g.declare(decl{specs: specs, out: true})
 }
 
 // deny declares options that are not read-only, with the class they make
 // the command and why ("deletes the files it finds").
 func (g *grammar) deny(class Class, why string, specs ...string) *grammar {
-	for _, s := range specs {
-		o := parseSpec(s)
-		o.class, o.why = class, why
-		g.add(o)
-	}
-	return g
+	return g.declare(decl{specs: specs, class: class, why: why})
 }
 
 // valued declares an option that is read-only only for the values check
 // accepts (curl -X GET, --proto-default https).
 func (g *grammar) valued(spec string, check func(string) bool) *grammar {
-	o := parseSpec(spec)
-	o.check = check
-	g.add(o)
-	return g
+	return g.declare(decl{specs: []string{spec}, check: check})
 }
 
 // valuedAs is valued with the class a literal value the check refuses
 // makes the command (curl -X POST is mutating, not unknown).
 func (g *grammar) valuedAs(spec string, check func(string) bool, class Class) *grammar {
-	o := parseSpec(spec)
-	o.check, o.failClass = check, class
-	g.add(o)
-	return g
+	return g.declare(decl{specs: []string{spec}, check: check, failClass: class})
 }
 
 // opts declares more read-only options.
 func (g *grammar) opts(specs ...string) *grammar {
-	for _, s := range specs {
-		g.add(parseSpec(s))
-	}
-	return g
+	return g.declare(decl{specs: specs})
 }
 
 // given is one option as the program will read it.
@@ -367,7 +421,7 @@ func (g *grammar) option(cl *cmdline, a word, next *word) int {
 	}
 	for j := 1; j < len(s); j++ {
 		ch := s[j]
-		o := g.short[ch]
+		o := g.tables().short[ch]
 		if o == nil {
 			cl.fail(unk(g.name + ": option -" + string(ch) + " is not known to be read-only"))
 			return 0
@@ -404,7 +458,7 @@ func (g *grammar) option(cl *cmdline, a word, next *word) int {
 // dashLong grammars.
 func (g *grammar) longOption(cl *cmdline, a word, next *word) int {
 	name, val, eq := strings.Cut(a.val, "=")
-	if _, whole := g.long[a.val]; g.style == dashLong && whole {
+	if _, whole := g.tables().long[a.val]; g.style == dashLong && whole {
 		eq = false
 		name = a.val
 	}
@@ -446,16 +500,17 @@ func (g *grammar) longOption(cl *cmdline, a word, next *word) int {
 // resolve finds a long option by exact name or, for complete grammars,
 // by a unique prefix as getopt_long resolves it.
 func (g *grammar) resolve(name string) (*option, bool) {
-	if o, ok := g.long[name]; ok {
+	t := g.tables()
+	if o, ok := t.long[name]; ok {
 		return o, true
 	}
 	if !g.complete || g.style == pflag || g.style == dashLong || len(name) < 3 {
 		return nil, false
 	}
 	var found *option
-	i := sort.SearchStrings(g.longs, name)
-	for ; i < len(g.longs) && strings.HasPrefix(g.longs[i], name); i++ {
-		o := g.long[g.longs[i]]
+	i := sort.SearchStrings(t.longs, name)
+	for ; i < len(t.longs) && strings.HasPrefix(t.longs[i], name); i++ {
+		o := t.long[t.longs[i]]
 		if found != nil && found != o {
 			return nil, false // ambiguous: the program refuses it
 		}
