@@ -7,11 +7,11 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 
 	"github.com/quench-sh/quench"
+	"github.com/quench-sh/quench/internal/gfmtable"
 	"github.com/quench-sh/quench/route"
 	"github.com/quench-sh/quench/shell"
 )
@@ -43,7 +43,7 @@ type link struct {
 // newMarkdownParser returns goldmark's CommonMark parser with GFM tables,
 // so links inside table cells get their own positions.
 func newMarkdownParser() parser.Parser {
-	return goldmark.New(goldmark.WithExtensions(extension.Table)).Parser()
+	return goldmark.New(goldmark.WithExtensions(gfmtable.Table)).Parser()
 }
 
 // ParseRunbook parses one runbook file. path is used for messages and for

@@ -8,11 +8,12 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
+
+	"github.com/quench-sh/quench/internal/gfmtable"
 )
 
 // HTMLOptions adjust RenderHTML.
@@ -34,7 +35,7 @@ type HTMLOptions struct {
 func RenderHTML(src string, opt HTMLOptions) (string, error) {
 	steps := &stepRenderer{step: opt.Step}
 	md := goldmark.New(
-		goldmark.WithExtensions(extension.Table),
+		goldmark.WithExtensions(gfmtable.Table),
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(linkRewriter(opt.Link), 100))),
 		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(steps, 100))),
 	)
