@@ -95,12 +95,22 @@ func (s *Service) lead(ctx context.Context) {
 		case <-s.wake:
 		case <-resync:
 		case <-lagged:
+			if !s.inhibits() {
+				continue // missed events could only have been resolves
+			}
 		case ev, ok := <-resolved:
 			if !ok {
 				return // the subscription ended: ask for the lead again
 			}
-			if ev.Kind != quench.IncidentResolved {
+			// Without inhibition rules a resolve releases nothing, and
+			// a storm of resolves would otherwise cost a release (three
+			// reads of the store) each.
+			if ev.Kind != quench.IncidentResolved || !s.inhibits() {
 				continue
+			}
+			// One release covers every event already queued.
+			for range len(resolved) {
+				<-resolved
 			}
 		}
 		next := s.release(ctx)
@@ -160,6 +170,14 @@ func (s *Service) release(ctx context.Context) time.Time {
 		s.Logger.Info("suppress: released a held alert", "dedup_key", a.DedupKey, "was", h.Reason+" "+h.Ref)
 	}
 	return next
+}
+
+// inhibits reports whether any inhibition rule is configured: only those
+// hold alerts back until an incident resolves.
+func (s *Service) inhibits() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.rules.Inhibit) > 0
 }
 
 func (s *Service) routeFor(sn *snapshot) func(*quench.Alert) string {
