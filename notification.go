@@ -206,6 +206,9 @@ type PagingService interface {
 	// Acknowledge acknowledges an incident as a person: it stops the
 	// escalation, or, in a multi-ack step, counts the person.
 	Acknowledge(ctx context.Context, incidentID int64, person string) (*EscalationState, error)
+	// AwaitingAcks lists the people an acknowledged incident's multi-ack
+	// step still waits for; none when it waits for nobody.
+	AwaitingAcks(ctx context.Context, incidentID int64) ([]string, error)
 	// Shifts returns the shifts of a schedule, or of a person in every
 	// schedule when person is set, over [from, to).
 	Shifts(ctx context.Context, schedule, person string, from, to time.Time) ([]Shift, error)

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/quench-sh/quench"
@@ -296,10 +298,13 @@ func (e *Engine) NotifyTest(ctx context.Context, person, actor string) ([]*quenc
 }
 
 // Acknowledge acknowledges an incident as a person (a one-time link, an
-// SMS reply, the API). A triggered incident is acknowledged in the store,
-// which stops escalation through its event; in a multi-ack step that is
-// already acknowledged, the person is counted.
+// SMS reply, the API, the CLI, the web UI). A triggered incident is
+// acknowledged in the store, which stops escalation through its event; in
+// a multi-ack step that is already acknowledged, the person is counted.
+// Whether a step still waits is read from the store first, so a plain
+// "already acknowledged" needs no trip to the escalation loop.
 func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person string) (*quench.EscalationState, error) {
+	e.init()
 	in, err := e.Incidents.FindIncident(ctx, incidentID)
 	if err != nil {
 		return nil, err
@@ -312,7 +317,18 @@ func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person strin
 			return nil, err
 		}
 	default:
-		err := e.do(ctx, func(ctx context.Context) error {
+		st, missing, err := e.awaiting(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) == 0 {
+			return nil, quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged by %s", incidentID, in.AcknowledgedBy)
+		}
+		if slices.Contains(st.AckedBy, person) {
+			return nil, quench.Errorf(quench.ECONFLICT, "%s already acknowledged step %d of incident %d; it waits for %s",
+				person, st.Step, incidentID, strings.Join(missing, ", "))
+		}
+		err = e.do(ctx, func(ctx context.Context) error {
 			tr := e.tracked[incidentID]
 			if tr == nil || !e.waitingForMoreAcks(tr) {
 				return quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged by %s", incidentID, in.AcknowledgedBy)
@@ -329,6 +345,38 @@ func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person strin
 		return &quench.EscalationState{IncidentID: incidentID, Stopped: true}, nil
 	}
 	return st, err
+}
+
+// AwaitingAcks lists who an acknowledged incident's multi-ack step still
+// waits for. Any server can answer: it reads the stored escalation.
+func (e *Engine) AwaitingAcks(ctx context.Context, incidentID int64) ([]string, error) {
+	e.init()
+	in, err := e.Incidents.FindIncident(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	_, missing, err := e.awaiting(ctx, in)
+	return missing, err
+}
+
+// awaiting returns an incident's stored escalation and who its multi-ack
+// step still waits for (none unless the incident is acknowledged and its
+// step paged several people under a multi-ack policy).
+func (e *Engine) awaiting(ctx context.Context, in *quench.Incident) (*quench.EscalationState, []string, error) {
+	if in.Status != quench.StatusAcknowledged || !e.policy(in).MultiAck {
+		return nil, nil, nil
+	}
+	st, err := e.Store.FindEscalation(ctx, in.ID)
+	if quench.ErrorCode(err) == quench.ENOTFOUND {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Stopped || len(st.Paged) < 2 {
+		return st, nil, nil
+	}
+	return st, missingAcks(*st), nil
 }
 
 // RunLeader runs the engine whenever this server holds the escalation

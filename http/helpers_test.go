@@ -83,6 +83,12 @@ type testEnv struct {
 // the server before it opens.
 func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	t.Helper()
+	return newPagingEnv(t, dialect, &pagingEnv{}, opts...)
+}
+
+// newPagingEnv is newEnv with the paging part pe describes.
+func newPagingEnv(t testing.TB, dialect string, pe *pagingEnv, opts ...func(*Server)) *testEnv {
+	t.Helper()
 	events := inmem.NewEventService(0)
 	db := sqldbtest.OpenConfig(t, dialect, sqldb.Config{Events: events})
 	rbs := testRunbooks()
@@ -103,7 +109,7 @@ func newEnv(t testing.TB, dialect string, opts ...func(*Server)) *testEnv {
 	s.Sessions = sqldb.NewSessionService(db) // the web UI is on in every test server
 	s.Runbooks = runbookPack(rbs)
 	s.Ready = db.Ping
-	withPaging(t, db, &pagingEnv{})(s)
+	withPaging(t, db, pe)(s)
 	withSignals(t, db, s)
 	if testing.Verbose() {
 		s.Logger = testLogger(t)

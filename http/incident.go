@@ -265,7 +265,26 @@ func (s *Server) incidentDeploys(ctx context.Context, openedAt time.Time) ([]*qu
 }
 
 func (s *Server) handleAck(w http.ResponseWriter, r *http.Request) {
-	s.changeIncident(w, r, s.Incidents.Acknowledge)
+	s.changeIncident(w, r, s.acknowledge)
+}
+
+// acknowledge acknowledges an incident as actor; the API (and so the CLI)
+// and the web UI all come here. With paging on, an incident that is
+// already acknowledged but whose multi-ack step still waits for people
+// counts actor as one of them, as an ack link or an SMS reply does,
+// instead of answering "already acknowledged".
+func (s *Server) acknowledge(ctx context.Context, id int64, actor string) (*quench.Incident, error) {
+	inc, err := s.Incidents.Acknowledge(ctx, id, actor)
+	if quench.ErrorCode(err) != quench.ECONFLICT || s.Paging == nil {
+		return inc, err
+	}
+	if _, perr := s.Paging.Acknowledge(ctx, id, actor); perr != nil {
+		if quench.ErrorCode(perr) == quench.ECONFLICT && !strings.Contains(quench.ErrorMessage(perr), "waits for") {
+			return nil, err // resolved, or acknowledged with nobody left to count: the store's own answer
+		}
+		return nil, perr
+	}
+	return s.Incidents.FindIncident(ctx, id)
 }
 
 func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {

@@ -68,6 +68,11 @@ type pagingEnv struct {
 	engine *escalate.Engine
 	events *inmem.EventService
 	hook   *recordingChannel
+	// oncall replaces testOnCallFile; shared makes the engine follow the
+	// store's incident events (opened incidents page at once), which the
+	// other tests keep apart.
+	oncall string
+	shared bool
 }
 
 // smsToken is the auth token test SMS webhooks are signed with.
@@ -77,16 +82,24 @@ const smsToken = "twilio-test-token"
 // store, with the on-call file above and recording channels.
 func withPaging(t testing.TB, db *sqldb.DB, pe *pagingEnv) func(*Server) {
 	return func(s *Server) {
-		cfg, err := escalate.Parse("oncall.yaml", []byte(testOnCallFile), escalate.LoadOptions{})
+		file := testOnCallFile
+		if pe.oncall != "" {
+			file = pe.oncall
+		}
+		cfg, err := escalate.Parse("oncall.yaml", []byte(file), escalate.LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg.DefaultRole = "oncall-ops"
 		pe.events = inmem.NewEventService(0)
+		var events quench.EventService = pe.events
+		if pe.shared {
+			events = s.Events
+		}
 		pe.hook = &recordingChannel{kind: quench.ContactWebhook}
 		store := sqldb.NewPagingStore(db)
 		pe.engine = &escalate.Engine{Store: store, Incidents: s.Incidents, Runbooks: s.Runbooks, Overrides: sqldb.NewOverrideService(db),
-			Events: pe.events, Config: escalate.NewHolder(cfg), Links: &escalate.Links{BaseURL: "http://quench.test"},
+			Events: events, Config: escalate.NewHolder(cfg), Links: &escalate.Links{BaseURL: "http://quench.test"},
 			Channels: map[quench.ContactKind]quench.Channel{quench.ContactWebhook: pe.hook, quench.ContactSMS: &recordingChannel{kind: quench.ContactSMS}}}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
@@ -377,4 +390,127 @@ func readAll(resp *http.Response) []byte {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return b
+}
+
+// multiAckOnCallFile pages two people at once, and the step waits for
+// both of them.
+const multiAckOnCallFile = `people:
+  - id: test-responder
+    time_zone: UTC
+    contacts: [{name: hook, kind: webhook, address: "http://127.0.0.1:9/responder"}]
+  - id: test-admin
+    time_zone: UTC
+    contacts: [{name: hook, kind: webhook, address: "http://127.0.0.1:9/admin"}]
+roles:
+  oncall-ops: {people: [test-responder, test-admin]}
+policies:
+  medium: {step_delay: 10m, repeat: 0, multi_ack: true, page_at_night: true}
+`
+
+// TestMultiAckThroughPlainAck: in a multi-ack step, a second person's
+// ordinary acknowledge (the API, the CLI's client, the web UI button)
+// counts them, as an ack link does, instead of answering 409; once
+// everyone acknowledged, escalation stops and a further ack is a 409.
+func TestMultiAckThroughPlainAck(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, dialect string) {
+		pe := &pagingEnv{oncall: multiAckOnCallFile, shared: true}
+		e := newPagingEnv(t, dialect, pe)
+		ctx := context.Background()
+		paged := func(id int64) {
+			t.Helper()
+			if err := pe.engine.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st, err := pe.engine.Store.FindEscalation(ctx, id)
+			if err != nil || len(st.Paged) != 2 {
+				t.Fatalf("step 1 should page both: %+v %v", st, err)
+			}
+		}
+		ack := func(id int64, role quench.TokenRole) response {
+			t.Helper()
+			got := e.post(fmt.Sprintf("/api/v1/incidents/%d/ack", id), role, nil)
+			if err := pe.engine.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		stopped := func(id int64) bool {
+			t.Helper()
+			st, err := pe.engine.Store.FindEscalation(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.Stopped
+		}
+
+		id := e.openIncident()
+		paged(id)
+		if got := ack(id, quench.RoleResponder); got.status != 200 || !strings.Contains(string(got.body), `"acknowledged_by":"test-responder"`) {
+			t.Fatalf("first ack: %s", got)
+		}
+		if stopped(id) {
+			t.Fatal("one of two acks stopped a multi-ack step")
+		}
+		// The same person again, through the CLI's client: refused, and
+		// told who is still missing.
+		_, err := e.apiClient(quench.RoleResponder).Acknowledge(ctx, id)
+		if quench.ErrorCode(err) != quench.ECONFLICT || !strings.Contains(quench.ErrorMessage(err), "waits for test-admin") {
+			t.Fatalf("the same person twice: %v", err)
+		}
+		b := e.browser(t)
+		b.signIn(quench.RoleAdmin)
+		page := string(b.get(fmt.Sprintf("/incidents/%d", id)).body)
+		if !strings.Contains(page, "Acknowledge too") || !strings.Contains(page, "waiting for test-admin") {
+			t.Fatalf("the incident page offers no ack to the person still missing:\n%s", page)
+		}
+		got := ack(id, quench.RoleAdmin)
+		if got.status != 200 || !strings.Contains(string(got.body), `"status":"acknowledged"`) {
+			t.Fatalf("second person's ack: %s", got)
+		}
+		if !stopped(id) {
+			t.Fatal("escalation goes on after everyone acknowledged")
+		}
+		if got := ack(id, quench.RoleAdmin); got.status != 409 || !strings.Contains(got.errorMessage(), "already acknowledged by test-responder") {
+			t.Fatalf("an ack after everyone's: %s", got)
+		}
+		if page := string(b.get(fmt.Sprintf("/incidents/%d", id)).body); strings.Contains(page, `id="ack-form"`) {
+			t.Error("the incident page still offers an ack after everyone acknowledged")
+		}
+		tl, err := e.srv.Incidents.Timeline(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counted bool
+		for _, ev := range tl {
+			counted = counted || (ev.Actor == "test-admin" && strings.Contains(ev.Text, "test-admin acknowledged step 1 (2 of 2)"))
+		}
+		if !counted {
+			t.Errorf("the timeline does not count the second ack: %+v", tl)
+		}
+		entries, _ := sqldb.NewAuditService(e.db).FindAuditEntries(ctx, 0, 1000)
+		var audited bool
+		for _, en := range entries {
+			audited = audited || (en.Action == "paging.ack" && en.Actor == "test-admin" && en.Subject == fmt.Sprintf("incident/%d", id))
+		}
+		if !audited {
+			t.Error("the second ack is not audited as test-admin")
+		}
+
+		// The web UI button counts the second person too.
+		id2 := e.openIncident()
+		paged(id2)
+		if got := ack(id2, quench.RoleResponder); got.status != 200 {
+			t.Fatalf("first ack: %s", got)
+		}
+		b.get(fmt.Sprintf("/incidents/%d", id2))
+		if got := b.post(fmt.Sprintf("/incidents/%d/ack", id2), nil); got.status != http.StatusSeeOther {
+			t.Fatalf("the web UI's ack: %s", got)
+		}
+		if err := pe.engine.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !stopped(id2) {
+			t.Fatal("the web UI's ack did not count the second person")
+		}
+	})
 }

@@ -55,6 +55,9 @@ type incidentPage struct {
 	LastGood         *quench.Deploy
 	Timeline         []timelineItem
 	CanEscalate      bool // paging is configured and the person may escalate
+	// AwaitingAcks are the people a multi-ack step of an acknowledged
+	// incident still waits for: the Acknowledge button stays for them.
+	AwaitingAcks []string
 }
 
 // handleIncidentPage shows one incident. ?part=head and ?part=timeline
@@ -73,6 +76,11 @@ func (s *Server) handleIncidentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := incidentPage{page: s.newPage(r, fmt.Sprintf("#%d %s", inc.ID, quench.CutText(inc.Summary, 80)), "incidents"), Incident: inc}
 	p.CanEscalate = p.CanRespond() && s.pagingUnavailable() == nil
+	if p.CanEscalate && inc.Status == quench.StatusAcknowledged {
+		if p.AwaitingAcks, err = s.Paging.AwaitingAcks(ctx, id); err != nil {
+			s.logger().WarnContext(ctx, "web UI: who a multi-ack step waits for", "incident", id, "err", err)
+		}
+	}
 	part := r.URL.Query().Get("part")
 	if part == "" || part == "timeline" {
 		if p.Timeline, err = s.timeline(ctx, id); err != nil {
@@ -261,7 +269,7 @@ func incidentBack(r *http.Request, id int64) string {
 }
 
 func (s *Server) handleUIAck(w http.ResponseWriter, r *http.Request) {
-	s.uiChangeIncident(w, r, s.Incidents.Acknowledge)
+	s.uiChangeIncident(w, r, s.acknowledge)
 }
 
 func (s *Server) handleUIResolve(w http.ResponseWriter, r *http.Request) {
