@@ -62,14 +62,18 @@ type Notification struct {
 // is about and the links that act on it.
 type Message struct {
 	Notification
-	Person      Person        `json:"-"`
-	Address     ContactMethod `json:"-"`
-	Incident    *Incident     `json:"incident,omitempty"`
-	Runbook     string        `json:"runbook,omitempty"` // title
-	Summary     string        `json:"summary,omitempty"` // diagnosis summary
-	AckURL      string        `json:"ack_url,omitempty"` // signed one-time links
-	ResolveURL  string        `json:"resolve_url,omitempty"`
-	IncidentURL string        `json:"incident_url,omitempty"`
+	Person   Person        `json:"-"`
+	Address  ContactMethod `json:"-"`
+	Incident *Incident     `json:"incident,omitempty"`
+	Runbook  string        `json:"runbook,omitempty"` // title
+	Summary  string        `json:"summary,omitempty"` // diagnosis summary: the finished steps, one a line (email)
+	// Diagnosis is the diagnosis's short verdict, for every channel:
+	// "diagnosis running (1 of 3 steps done)", "diagnosis done: 3 steps
+	// ok", "diagnosis done: 1 of 3 steps failed (db-ping: exit 2)".
+	Diagnosis   string `json:"diagnosis,omitempty"`
+	AckURL      string `json:"ack_url,omitempty"` // signed one-time links
+	ResolveURL  string `json:"resolve_url,omitempty"`
+	IncidentURL string `json:"incident_url,omitempty"`
 }
 
 // SendResult is what a channel reports for a delivered message.

@@ -45,6 +45,7 @@ type sent struct {
 	title   string
 	prev    string
 	ackURL  string
+	verdict string // the diagnosis verdict
 }
 
 func (s sent) String() string {
@@ -73,7 +74,7 @@ func (r *recorder) Send(_ context.Context, m *quench.Message) (quench.SendResult
 		}
 	}
 	r.got = append(r.got, sent{at: r.clk.Now(), kind: m.Kind, person: m.Person.ID, contact: m.Address.Name, inc: m.IncidentID,
-		step: m.Step, title: m.Text, prev: m.ProviderID, ackURL: m.AckURL})
+		step: m.Step, title: m.Text, prev: m.ProviderID, ackURL: m.AckURL, verdict: m.Diagnosis})
 	return quench.SendResult{ProviderID: fmt.Sprintf("%s-%d", m.Key, len(r.got))}, nil
 }
 
@@ -188,7 +189,9 @@ func newEnv(t *testing.T, dialect string, opts ...func(*escalate.Engine)) *env {
 		Config: escalate.NewHolder(cfg), Now: clk.Now, Metrics: e.metrics,
 		Links: &escalate.Links{BaseURL: "http://quench.test"},
 		Runbooks: runbooks{"db-down": {ID: "db-down", Title: "Database Down", Escalation: []string{"ops", "backend", "support"}},
-			"pair": {ID: "pair", Title: "Pair", Escalation: []string{"pair", "backend"}}},
+			"pair": {ID: "pair", Title: "Pair", Escalation: []string{"pair", "backend"}},
+			"diag": {ID: "diag", Title: "Diagnosed", Escalation: []string{"ops"}, Steps: []quench.Step{
+				{Name: "ping", Section: quench.SectionDiagnosis}, {Name: "disk", Section: quench.SectionDiagnosis}}}},
 	}
 	cfg.DefaultRole = "ops"
 	for _, o := range opts {
@@ -691,4 +694,55 @@ func TestOnCallWithOverride(t *testing.T) {
 	// The override pages carol instead of alice.
 	e.open("x", quench.SeverityCritical, "")
 	e.expect("override", "page carol/hook")
+}
+
+// TestPageCarriesDiagnosisVerdict: every page says how the incident's
+// diagnosis stands, on every channel: running while the runbook's
+// diagnosis steps have no result, then its outcome; an incident whose
+// diagnosis is shared says the other incident's.
+func TestPageCarriesDiagnosisVerdict(t *testing.T) {
+	e := newEnv(t, sqldb.DialectSQLite)
+	id := e.open("diag", quench.SeverityCritical, "diag")
+	got := e.sent()
+	if len(got) != 2 {
+		t.Fatalf("step 1 sent %v", got)
+	}
+	for _, s := range got {
+		if s.verdict != "diagnosis running (0 of 2 steps done)" {
+			t.Errorf("%s: verdict %q", s, s.verdict)
+		}
+	}
+	record := func(id int64, kind, step string, data string) {
+		t.Helper()
+		if _, err := e.inc.RecordStep(e.ctx, quench.StepRecord{Step: step, Event: quench.TimelineEvent{IncidentID: id, Kind: kind,
+			Actor: "system", Text: step, Data: []byte(data)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(id, quench.EventStepFinished, "ping", `{"step":"ping","section":"Quick diagnosis","exit_code":0}`)
+	record(id, quench.EventStepFinished, "disk", `{"step":"disk","section":"Quick diagnosis","exit_code":1}`)
+	other := e.open("diag-2", quench.SeverityCritical, "")
+	e.sent()
+	record(other, quench.EventDiagnosisShared, "", fmt.Sprintf(`{"shared_with":%d,"runbook":"diag"}`, id))
+	for _, tt := range []struct {
+		id   int64
+		want string
+	}{
+		{id, "diagnosis done: 1 of 2 steps failed (disk: exit 1)"},
+		{other, fmt.Sprintf("shared with #%d: diagnosis done: 1 of 2 steps failed (disk: exit 1)", id)},
+	} {
+		if _, err := e.eng.Escalate(e.ctx, tt.id, 1, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		got := e.sent()
+		if len(got) == 0 {
+			t.Fatalf("escalating #%d sent nothing", tt.id)
+		}
+		for _, s := range got {
+			if s.verdict != tt.want {
+				t.Errorf("%s: verdict %q, want %q", s, s.verdict, tt.want)
+			}
+		}
+	}
 }

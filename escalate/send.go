@@ -239,8 +239,16 @@ func (e *Engine) message(ctx context.Context, n *quench.Notification, now time.T
 		}
 		m.Incident = in
 		m.Runbook = title
-		if n.Channel == quench.ContactEmail && (n.Kind == quench.MessagePage || n.Kind == quench.MessageManual || n.Kind == quench.MessageNotify) {
-			m.Summary = e.diagnosis(ctx, in.ID)
+		if n.Kind == quench.MessagePage || n.Kind == quench.MessageManual || n.Kind == quench.MessageNotify {
+			var rb *quench.Runbook
+			if in.RunbookID != "" && e.Runbooks != nil {
+				rb, _ = e.Runbooks.FindRunbook(ctx, in.RunbookID)
+			}
+			d := e.diagnosis(ctx, in, rb)
+			m.Diagnosis = d.verdict
+			if n.Channel == quench.ContactEmail {
+				m.Summary = d.summary
+			}
 		}
 		if e.BaseURL != "" {
 			m.IncidentURL = fmt.Sprintf("%s/incidents/%d", strings.TrimRight(e.BaseURL, "/"), in.ID)
@@ -253,25 +261,6 @@ func (e *Engine) message(ctx context.Context, n *quench.Notification, now time.T
 		}
 	}
 	return m, nil
-}
-
-// diagnosis summarises an incident's diagnosis for an email: the last
-// finished steps, one line each ("disk-usage: exit 0"), from its timeline.
-func (e *Engine) diagnosis(ctx context.Context, id int64) string {
-	tl, err := e.Incidents.Timeline(ctx, id)
-	if err != nil {
-		return ""
-	}
-	var lines []string
-	for _, ev := range tl {
-		if ev.Kind == quench.EventStepFinished || ev.Kind == quench.EventStepRefused {
-			lines = append(lines, ev.Text)
-		}
-	}
-	if len(lines) > 12 {
-		lines = lines[len(lines)-12:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // writer records outcomes in batches and hands retries and failures back

@@ -128,12 +128,14 @@ func TestEmailMailpit(t *testing.T) {
 		MessageID  string
 	}
 	getJSON(t, api+"/api/v1/message/"+list.Messages[0].ID, &msg)
-	for _, want := range []string{"Runbook: Database Down", "Acknowledge: http://q/a/ack", "db_connected: false", "Resolve: http://q/a/res"} {
+	for _, want := range []string{"Runbook: Database Down", "Acknowledge: http://q/a/ack", "db_connected: false", "Resolve: http://q/a/res",
+		"Diagnosis: 1 of 3 steps failed (db-ping: exit 2)"} {
 		if !strings.Contains(msg.Text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, msg.Text)
 		}
 	}
-	if !strings.Contains(msg.HTML, `<a href="http://q/a/ack"`) || !strings.Contains(msg.HTML, "Database Down") {
+	if !strings.Contains(msg.HTML, `<a href="http://q/a/ack"`) || !strings.Contains(msg.HTML, "Database Down") ||
+		!strings.Contains(msg.HTML, "<b>Diagnosis:</b> "+testVerdict) {
 		t.Errorf("HTML part:\n%s", msg.HTML)
 	}
 	if msg.MessageID != "i1-s1-alice-hook@quench" {
@@ -207,6 +209,9 @@ func TestSlack(t *testing.T) {
 	}
 	if !strings.Contains(fake.calls[0].Get("blocks"), `"url":"http://q/a/ack"`) {
 		t.Errorf("no signed ack link button: %s", fake.calls[0].Get("blocks"))
+	}
+	if !strings.Contains(fake.calls[0].Get("blocks"), "Diagnosis: 1 of 3 steps failed (db-ping: exit 2)") {
+		t.Errorf("no diagnosis verdict: %s", fake.calls[0].Get("blocks"))
 	}
 	// The ack follow-up updates the same message.
 	m.Kind, m.ProviderID, m.AckURL, m.ResolveURL = quench.MessageAck, res.ProviderID, "", ""
@@ -282,7 +287,7 @@ func TestSMS(t *testing.T) {
 	if fake.auth[0] != "/2010-04-01/Accounts/AC123/Messages.json AC123:tok" || f.Get("To") != "+4915112345678" || f.Get("From") != "+15005550006" {
 		t.Errorf("request %v %v", fake.auth, f)
 	}
-	if body := f.Get("Body"); !strings.Contains(body, "#1 Postgres is down") || !strings.HasSuffix(body, "Reply ACK 1 or RES 1") || len(body) > 320 {
+	if body := f.Get("Body"); !strings.Contains(body, "#1 Postgres is down - "+testVerdict) || !strings.HasSuffix(body, "Reply ACK 1 or RES 1") || len(body) > 320 {
 		t.Errorf("body %q", body)
 	}
 	fake.status = 400
@@ -312,5 +317,26 @@ func TestTwilioSignature(t *testing.T) {
 	form.Set("Digits", "9999")
 	if err := v.VerifySMS(r, form); err == nil {
 		t.Fatal("a changed form verified")
+	}
+}
+
+// TestShortFits: an SMS keeps within two segments whatever the summary
+// and verdict, and never loses its reply codes or the verdict's start.
+func TestShortFits(t *testing.T) {
+	long := strings.Repeat("very long summary ", 40)
+	for _, tt := range []struct {
+		name, summary, verdict, want string
+	}{
+		{"short", "Postgres is down", "diagnosis running (1 of 3 steps done)", "#1 Postgres is down - diagnosis running (1 of 3 steps done) Reply ACK 1 or RES 1"},
+		{"long summary", long, "diagnosis done: 3 steps ok", "- diagnosis done: 3 steps ok Reply ACK 1 or RES 1"},
+		{"long both", long, "diagnosis done: " + long, "- diagnosis done: very long"},
+		{"no verdict", "Postgres is down", "", "#1 Postgres is down Reply ACK 1 or RES 1"},
+	} {
+		m := testMessage(quench.ContactMethod{Name: "phone", Kind: quench.ContactSMS, Address: "+4915112345678"})
+		m.Incident.Summary, m.Diagnosis = tt.summary, tt.verdict
+		got := notify.Short(m)
+		if len(got) > 320 || !strings.Contains(got, tt.want) || !strings.HasSuffix(got, "Reply ACK 1 or RES 1") {
+			t.Errorf("%s: %d bytes %q", tt.name, len(got), got)
+		}
 	}
 }

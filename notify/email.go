@@ -40,7 +40,8 @@ var emailHTML = template.Must(template.New("email").Parse(`<!doctype html>
 {{with .M.Incident}}<p><b>Incident #{{.ID}}</b>, {{.Severity}}, {{.Status}}</p>{{end}}
 {{with .M.Runbook}}<p>Runbook: {{.}}</p>{{end}}
 {{with .M.Role}}<p>Paged as: {{.}}</p>{{end}}
-{{with .M.Summary}}<h3>Diagnosis</h3><pre>{{.}}</pre>{{end}}
+{{with .M.Diagnosis}}<p><b>Diagnosis:</b> {{.}}</p>{{end}}
+{{with .M.Summary}}<h3>Diagnosis steps</h3><pre>{{.}}</pre>{{end}}
 {{if .M.AckURL}}<p><a href="{{.M.AckURL}}" style="font-size:1.2em">Acknowledge</a></p>{{end}}
 {{if .M.ResolveURL}}<p><a href="{{.M.ResolveURL}}">Resolve</a></p>{{end}}
 {{if .M.IncidentURL}}<p><a href="{{.M.IncidentURL}}">Open in quench</a></p>{{end}}

@@ -74,8 +74,11 @@ func Text(m *quench.Message) string {
 		if m.Role != "" {
 			b.WriteString("Paged as: " + m.Role + "\n")
 		}
+		if m.Diagnosis != "" {
+			b.WriteString("Diagnosis: " + verdictOnly(m.Diagnosis) + "\n")
+		}
 		if m.Summary != "" {
-			b.WriteString("\nDiagnosis:\n" + m.Summary + "\n")
+			b.WriteString("\nDiagnosis steps:\n" + m.Summary + "\n")
 		}
 	}
 	if m.AckURL != "" {
@@ -90,13 +93,30 @@ func Text(m *quench.Message) string {
 	return b.String()
 }
 
-// Short is the SMS text: the title and the reply codes, under 320 bytes.
+// smsMax is the most an SMS text may have: two concatenated segments.
+const smsMax = 320
+
+// Short is the SMS text: the title, the diagnosis verdict and the reply
+// codes, at most smsMax bytes. The reply codes are never cut; the title
+// gives way first, then the verdict.
 func Short(m *quench.Message) string {
-	s := Title(m)
+	reply, verdict := "", ""
 	if m.Incident != nil && (m.Kind == quench.MessagePage || m.Kind == quench.MessageManual) {
-		s += fmt.Sprintf(" Reply ACK %d or RES %d", m.Incident.ID, m.Incident.ID)
+		reply = fmt.Sprintf(" Reply ACK %d or RES %d", m.Incident.ID, m.Incident.ID)
 	}
-	return oneLine(s, 320)
+	if m.Diagnosis != "" {
+		verdict = " - " + oneLine(m.Diagnosis, 120)
+	}
+	title := oneLine(Title(m), smsMax-len(reply)-len(verdict))
+	return oneLine(title+verdict+reply, smsMax)
+}
+
+// verdictOnly drops the verdict's leading "diagnosis " where a label
+// already says it ("Diagnosis: done: 3 steps ok" reads as "Diagnosis:
+// 3 steps ok"), keeping running and done apart.
+func verdictOnly(v string) string {
+	v = strings.TrimPrefix(v, "diagnosis ")
+	return strings.TrimPrefix(v, "done: ")
 }
 
 // oneLine folds whitespace (newlines included) and cuts to max bytes.

@@ -76,6 +76,7 @@ type WebhookPayload struct {
 	Step       int                `json:"step,omitempty"`
 	Incident   *quench.Incident   `json:"incident,omitempty"`
 	Runbook    string             `json:"runbook,omitempty"`
+	Diagnosis  string             `json:"diagnosis,omitempty"` // the diagnosis's short verdict (quench.Message.Diagnosis)
 	AckURL     string             `json:"ack_url,omitempty"`
 	ResolveURL string             `json:"resolve_url,omitempty"`
 	URL        string             `json:"url,omitempty"`
@@ -212,7 +213,7 @@ func (w *Webhook) Kind() quench.ContactKind { return quench.ContactWebhook }
 // Payload builds quench's own body for a message.
 func Payload(m *quench.Message, now time.Time) WebhookPayload {
 	return WebhookPayload{Version: 1, Key: m.Key, Kind: m.Kind, Urgency: m.Urgency, Title: Title(m), Text: Text(m),
-		Person: m.Person.ID, Role: m.Role, Step: m.Step, Incident: m.Incident, Runbook: m.Runbook,
+		Person: m.Person.ID, Role: m.Role, Step: m.Step, Incident: m.Incident, Runbook: m.Runbook, Diagnosis: m.Diagnosis,
 		AckURL: m.AckURL, ResolveURL: m.ResolveURL, URL: m.IncidentURL, SentAt: now.UTC()}
 }
 

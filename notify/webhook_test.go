@@ -83,6 +83,9 @@ func newReceiver(t *testing.T, status ...int) *receiver {
 	return r
 }
 
+// testVerdict is the diagnosis verdict test messages carry.
+const testVerdict = "diagnosis done: 1 of 3 steps failed (db-ping: exit 2)"
+
 func testMessage(addr quench.ContactMethod) *quench.Message {
 	return &quench.Message{
 		Notification: quench.Notification{Key: "i1-s1-alice-hook", IncidentID: 1, Step: 1, Role: "oncall-ops", Person: "alice",
@@ -91,6 +94,7 @@ func testMessage(addr quench.ContactMethod) *quench.Message {
 		Address:  addr,
 		Incident: &quench.Incident{ID: 1, Status: quench.StatusTriggered, Severity: quench.SeverityCritical, Summary: "Postgres is down"},
 		Runbook:  "Database Down", AckURL: "http://q/a/ack", ResolveURL: "http://q/a/res", IncidentURL: "http://q/incidents/1",
+		Diagnosis: testVerdict,
 	}
 }
 
@@ -113,7 +117,8 @@ func TestWebhookSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, want := range map[string]any{"version": 1.0, "key": "i1-s1-alice-hook", "kind": "page", "urgency": "high",
-		"person": "alice", "role": "oncall-ops", "ack_url": "http://q/a/ack", "title": "[CRITICAL] #1 Postgres is down"} {
+		"person": "alice", "role": "oncall-ops", "ack_url": "http://q/a/ack", "title": "[CRITICAL] #1 Postgres is down",
+		"diagnosis": testVerdict} {
 		if p[k] != want {
 			t.Errorf("payload %s = %v, want %v", k, p[k], want)
 		}
