@@ -59,7 +59,7 @@ type Service struct {
 	Schedule []Schedule
 	// Leader, when set, is asked before each scheduling round, so that of
 	// several servers sharing a database one schedules (sqldb.DB.TryLeader).
-	Leader func(ctx context.Context, name string) (release func(), ok bool, err error)
+	Leader quench.LeaderFunc
 	Logger *slog.Logger
 	Now    func() time.Time
 

@@ -162,13 +162,15 @@ func TestScheduleRound(t *testing.T) {
 	}
 	defer s.Close()
 
-	s.Leader = func(context.Context, string) (func(), bool, error) { return func() {}, false, nil }
+	s.Leader = func(context.Context, string) (*quench.Lease, error) { return nil, nil }
 	s.scheduleRound(ctx)
 	if ds, _ := store.FindDrills(ctx, quench.DrillFilter{}); len(ds) != 0 {
 		t.Fatalf("a server without the lead started %d drills", len(ds))
 	}
 	released := false
-	s.Leader = func(context.Context, string) (func(), bool, error) { return func() { released = true }, true, nil }
+	s.Leader = func(context.Context, string) (*quench.Lease, error) {
+		return &quench.Lease{Release: func() { released = true }}, nil
+	}
 	s.scheduleRound(ctx)
 	ds, _ := store.FindDrills(ctx, quench.DrillFilter{})
 	if len(ds) != 1 || ds[0].RunbookID != "backup-stale" || !ds[0].Scheduled || ds[0].Actor != quench.DrillScheduler || !released {

@@ -42,15 +42,15 @@ func (s *Service) scheduler() {
 // next round of any server sees.
 func (s *Service) scheduleRound(ctx context.Context) {
 	if s.Leader != nil {
-		release, ok, err := s.Leader(ctx, "drills")
+		lease, err := s.Leader(ctx, "drills")
 		if err != nil {
 			s.Logger.Warn("drill: scheduler cannot take the lead", "err", err)
 			return
 		}
-		if !ok {
+		if lease == nil {
 			return
 		}
-		defer release()
+		defer lease.Release()
 	}
 	ids, err := s.due(ctx, s.Now())
 	if err != nil {

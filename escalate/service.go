@@ -388,12 +388,12 @@ func (e *Engine) RunLeader(ctx context.Context, leader quench.LeaderFunc, interv
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	ask := func(ctx context.Context, name string) (func(), bool, error) {
-		release, ok, err := leader(ctx, name)
-		if err == nil && !ok {
+	ask := func(ctx context.Context, name string) (*quench.Lease, error) {
+		lease, err := leader(ctx, name)
+		if err == nil && lease == nil {
 			e.Log.Log(ctx, slog.LevelDebug, "escalate: another server leads escalation")
 		}
-		return release, ok, err
+		return lease, err
 	}
 	quench.Lead(ctx, ask, "escalation", interval, e.Log, func(ctx context.Context) {
 		e.Log.Info("escalate: this server leads escalation")

@@ -76,3 +76,21 @@ func (db *DB) Stats() sql.DBStats { return db.w.Stats() }
 
 // Channel is the NOTIFY channel the service shares events on.
 func (s *EventService) Channel() string { return s.channel }
+
+// TerminateLeaderSession terminates, through db's pool, the database
+// session that holds name's leader lock in db's schema, as a failover or a
+// network cut would; it returns how many sessions it terminated.
+func (db *DB) TerminateLeaderSession(ctx context.Context, name string) (int, error) {
+	var schema string
+	if err := db.r.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return 0, err
+	}
+	key := uint64(lockKey(schema + "/leader:" + name))
+	// A bigint advisory lock shows its key's high half as classid and its
+	// low half as objid.
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		WHERE locktype = 'advisory' AND objsubid = 1 AND granted AND classid::bigint = $1 AND objid::bigint = $2`,
+		int64(key>>32), int64(key&0xffffffff)).Scan(&n)
+	return n, err
+}

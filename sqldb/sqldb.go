@@ -15,7 +15,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/url"
 	"os"
@@ -109,6 +108,11 @@ type DB struct {
 	// than running them. nil on PostgreSQL, whose driver caches them.
 	lockHead, writeHead *sql.Stmt
 
+	// leaderMu guards standby: TryLeader's sessions kept between asks,
+	// by job name; nil once the store closed.
+	leaderMu sync.Mutex
+	standby  map[string]*leaderSession
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -116,7 +120,7 @@ type DB struct {
 // Open opens the database, applies pending migrations, recording each, and
 // starts the group-commit loop that Close stops.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{log: cfg.Logger, now: cfg.Now, events: cfg.Events, queueDiagnoses: cfg.QueueDiagnoses, shareWithin: cfg.ShareDiagnosesWithin,
+	db := &DB{standby: map[string]*leaderSession{}, log: cfg.Logger, now: cfg.Now, events: cfg.Events, queueDiagnoses: cfg.QueueDiagnoses, shareWithin: cfg.ShareDiagnosesWithin,
 		policy: quench.Policy{KeepAcknowledgedOpen: cfg.KeepAcknowledgedOpen}}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
@@ -290,6 +294,7 @@ func (db *DB) Close() error {
 		if db.ingest != nil {
 			db.ingest.close()
 		}
+		db.closeLeaderSessions()
 		db.closeErr = db.closeDBs()
 	})
 	return db.closeErr
@@ -318,58 +323,6 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Dialect returns "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect }
-
-// TryLeader tries to become the one process, among those sharing the
-// database, that runs a named singleton job (checks, escalation). On
-// PostgreSQL it holds a session advisory lock on a dedicated connection,
-// which the server drops when the process dies, so another takes over. On
-// SQLite there is one server per file and the answer is always yes. release
-// gives the lead up; it is safe to call more than once.
-//
-// Advisory locks are per database, so the key names the schema too: two
-// quench installations in separate schemas of one database (as the test
-// suite's are) each have their own leader.
-func (db *DB) TryLeader(ctx context.Context, name string) (release func(), ok bool, err error) {
-	if db.dialect != DialectPostgres {
-		return func() {}, true, nil
-	}
-	conn, err := db.w.Conn(ctx)
-	if err != nil {
-		return nil, false, unavailable("leader", err)
-	}
-	var schema string
-	if err := conn.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		conn.Close()
-		return nil, false, unavailable("leader", err)
-	}
-	key := lockKey(schema + "/leader:" + name)
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
-		conn.Close()
-		return nil, false, unavailable("leader", err)
-	}
-	if !ok {
-		conn.Close()
-		return nil, false, nil
-	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
-				db.log.Warn("sqldb: release leader lock", "name", name, "err", err)
-			}
-			conn.Close()
-		})
-	}, true, nil
-}
-
-// lockKey maps a name to a PostgreSQL advisory lock key.
-func lockKey(name string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("quench:" + name))
-	return int64(h.Sum64())
-}
 
 // unavailable wraps a driver error as EUNAVAILABLE, keeping the cause in the
 // chain for logs; the message shown to clients stays generic.

@@ -121,14 +121,14 @@ func postgresDSN(t testing.TB) string {
 		admin.Close()
 	})
 	// The shared server allows about a hundred connections, and packages
-	// run their PostgreSQL tests side by side: a test's store needs few, but
-	// a serve holds one connection per leader lock and one for LISTEN, so
-	// 4 left /readyz waiting for a connection forever.
+	// run their PostgreSQL tests side by side: a test's store needs few
+	// (leader locks and LISTEN hold connections of their own, outside the
+	// pool).
 	admin.SetMaxOpenConns(1)
 	q := u.Query()
 	q.Set("search_path", schema)
 	if q.Get("pool_max_conns") == "" {
-		q.Set("pool_max_conns", "12")
+		q.Set("pool_max_conns", "4")
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
