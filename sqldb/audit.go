@@ -112,23 +112,7 @@ func (s *AuditService) FindAuditEntries(ctx context.Context, after int64, limit 
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, readErr(ctx, "find audit entries", err)
-	}
-	defer rows.Close()
-	out := []*quench.AuditEntry{}
-	for rows.Next() {
-		e, err := scanAudit(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqldb: scan audit entry: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "find audit entries", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "find audit entries", scanAudit, `SELECT `+auditCols+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 }
 
 // Verify walks the chain in seq order and returns EINVALID naming the first

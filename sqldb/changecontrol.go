@@ -155,21 +155,5 @@ func (s *ChangeControlService) RevokeGrant(ctx context.Context, id int64, actor 
 
 // FindGrants lists grants, newest first.
 func (s *ChangeControlService) FindGrants(ctx context.Context) ([]*quench.BreakGlassGrant, error) {
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+grantCols+` FROM break_glass_grants ORDER BY id DESC`)
-	if err != nil {
-		return nil, readErr(ctx, "find grants", err)
-	}
-	defer rows.Close()
-	out := []*quench.BreakGlassGrant{}
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			return nil, readErr(ctx, "find grants", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "find grants", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "find grants", scanGrant, `SELECT `+grantCols+` FROM break_glass_grants ORDER BY id DESC`)
 }

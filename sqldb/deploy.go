@@ -76,23 +76,7 @@ func (s *DeployService) FindDeploys(ctx context.Context, from, to time.Time) ([]
 		q += ` AND deployed_at < $2`
 		args = append(args, utc(to))
 	}
-	rows, err := s.db.r.QueryContext(ctx, q+` ORDER BY deployed_at DESC, id DESC`, args...)
-	if err != nil {
-		return nil, readErr(ctx, "find deploys", err)
-	}
-	defer rows.Close()
-	out := []*quench.Deploy{}
-	for rows.Next() {
-		d, err := scanDeploy(rows)
-		if err != nil {
-			return nil, readErr(ctx, "find deploys", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "find deploys", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "find deploys", scanDeploy, q+` ORDER BY deployed_at DESC, id DESC`, args...)
 }
 
 // LastDeployBefore returns the newest deploy strictly before t, or

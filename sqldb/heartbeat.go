@@ -70,23 +70,7 @@ func (s *HeartbeatService) EnsureHeartbeat(ctx context.Context, name, secret str
 
 // HeartbeatStates returns every stored heartbeat by name.
 func (s *HeartbeatService) HeartbeatStates(ctx context.Context) ([]*quench.HeartbeatState, error) {
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+heartbeatCols+` FROM heartbeats ORDER BY name`)
-	if err != nil {
-		return nil, readErr(ctx, "list heartbeats", err)
-	}
-	defer rows.Close()
-	var out []*quench.HeartbeatState
-	for rows.Next() {
-		st, err := scanHeartbeat(rows)
-		if err != nil {
-			return nil, readErr(ctx, "list heartbeats", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "list heartbeats", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "list heartbeats", scanHeartbeat, `SELECT `+heartbeatCols+` FROM heartbeats ORDER BY name`)
 }
 
 // HeartbeatBySecret returns ENOTFOUND, saying nothing more, for a secret

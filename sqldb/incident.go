@@ -133,23 +133,7 @@ func (s *IncidentService) FindIncidents(ctx context.Context, f quench.IncidentFi
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	q += ` ORDER BY id DESC LIMIT ` + arg(limit)
-	rows, err := s.db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, readErr(ctx, "find incidents", err)
-	}
-	defer rows.Close()
-	out := []*quench.Incident{}
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, readErr(ctx, "find incidents", err)
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "find incidents", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "find incidents", scanIncident, q, args...)
 }
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.

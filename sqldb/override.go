@@ -72,23 +72,7 @@ func (s *OverrideService) FindOverrides(ctx context.Context, schedule string, fr
 		q += ` AND schedule = $3`
 		args = append(args, schedule)
 	}
-	rows, err := s.db.r.QueryContext(ctx, q+` ORDER BY starts_at, id`, args...)
-	if err != nil {
-		return nil, readErr(ctx, "find overrides", err)
-	}
-	defer rows.Close()
-	out := []*quench.Override{}
-	for rows.Next() {
-		o, err := scanOverride(rows)
-		if err != nil {
-			return nil, readErr(ctx, "find overrides", err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "find overrides", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "find overrides", scanOverride, q+` ORDER BY starts_at, id`, args...)
 }
 
 // DeleteOverride removes an override and audits it; ENOTFOUND for an

@@ -118,24 +118,11 @@ func (s *SilenceService) FindSilences(ctx context.Context, f quench.SilenceFilte
 		args = append(args, now)
 	}
 	q += ` ORDER BY id DESC LIMIT $1`
-	rows, err := s.db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, readErr(ctx, "list silences", err)
-	}
-	defer rows.Close()
-	out := []*quench.Silence{}
-	for rows.Next() {
-		sl, err := scanSilence(rows)
-		if err != nil {
-			return nil, readErr(ctx, "list silences", err)
-		}
+	out, err := queryAll(ctx, s.db.r, "list silences", scanSilence, q, args...)
+	for _, sl := range out {
 		sl.State = sl.StateAt(now)
-		out = append(out, sl)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "list silences", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // HoldAlert stores (or counts again) a held-back alert under its key and

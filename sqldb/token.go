@@ -137,23 +137,7 @@ func (s *TokenService) Authenticate(ctx context.Context, secret string) (*quench
 
 // FindTokens lists tokens, active and revoked, oldest first.
 func (s *TokenService) FindTokens(ctx context.Context) ([]*quench.Token, error) {
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens ORDER BY id`)
-	if err != nil {
-		return nil, readErr(ctx, "find tokens", err)
-	}
-	defer rows.Close()
-	out := []*quench.Token{}
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, readErr(ctx, "find tokens", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "find tokens", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.r, "find tokens", scanToken, `SELECT `+tokenCols+` FROM tokens ORDER BY id`)
 }
 
 // RevokeToken revokes the active token with that name; ENOTFOUND when there
