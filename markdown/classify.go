@@ -32,8 +32,12 @@ func (b *bodyParser) classify() {
 	ps := &b.p.problems
 	for i := range b.p.rb.Steps {
 		s := &b.p.rb.Steps[i]
-		class, reason, err := classifyScript(b.p.opts, s.Command)
+		class, reason, invs, err := b.p.opts.ClassifyInvocations(s.Command)
+		if err != nil {
+			err = shellError(err)
+		}
 		s.Class, s.Reason = class, reason
+		b.p.hazards = append(b.p.hazards, hazards(b.p.rb.Path, *s, invs)...)
 		switch {
 		case err != nil:
 			ps.add(s.Line, RuleStep, "step %q is not valid shell: %v", s.Name, err)

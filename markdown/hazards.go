@@ -35,6 +35,12 @@ func stepHazards(path string, s quench.Step) []Problem {
 	if err != nil {
 		return nil // the classifier reports scripts that do not parse
 	}
+	return hazards(path, s, invs)
+}
+
+// hazards returns the warnings about a step whose script has the
+// invocations invs.
+func hazards(path string, s quench.Step, invs []shell.Invocation) []Problem {
 	ps := problems{path: path}
 	line := func(inv shell.Invocation) int {
 		if s.Section == SectionFirstSteps {

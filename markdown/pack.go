@@ -182,9 +182,7 @@ func load(src source) (*Pack, []Problem, error) {
 		rb := pr.rb
 		p.Runbooks = append(p.Runbooks, rb)
 		all = append(all, checkLinks(src, rb.Path, pr.links)...)
-		for _, s := range rb.Steps {
-			all = append(all, stepHazards(rb.Path, s)...)
-		}
+		all = append(all, pr.hazards...)
 		if pr.fm == nil {
 			continue
 		}

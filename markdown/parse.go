@@ -32,6 +32,9 @@ type parsed struct {
 	fm       *yamlDoc // nil when the front matter could not be read
 	links    []link
 	opts     shell.Options // how its steps are classified
+	// hazards are the warnings about its steps (stepHazards), found
+	// while the steps are classified, from the same parse of each script.
+	hazards []Problem
 }
 
 // link is one relative-or-not Markdown link or image destination.

@@ -96,7 +96,11 @@ func EnvOptions(envs ...map[string]string) Options {
 // redirects output to /tmp/x"). A script that does not parse returns
 // Unknown, the reason, and the parse error (code EINVALID).
 func (o Options) Classify(script string) (Class, string, error) {
-	es, err := o.classify(script)
+	return worst(o.classify(script))
+}
+
+// worst is Classify's answer for a classification's entries.
+func worst(es []entry, err error) (Class, string, error) {
 	if err != nil {
 		return Unknown, clip("does not parse: "+strings.TrimPrefix(quench.ErrorMessage(err), "shell: "), maxReason), err
 	}
@@ -130,16 +134,33 @@ func (o Options) ClassifyEach(script string) ([]Command, error) {
 	return cmds, nil
 }
 
+// ClassifyInvocations is Classify and Invocations of one script from a
+// single parse, for the linter, which needs both for every step: the
+// class and reason as Classify returns them, and the invocations, nil
+// when the script does not parse.
+func (o Options) ClassifyInvocations(script string) (Class, string, []Invocation, error) {
+	var invs []Invocation
+	es, err := o.classifyWith(script, func(f *syntax.File) { invs = invocations(script, f) })
+	class, reason, err := worst(es, err)
+	return class, reason, invs, err
+}
+
 // classify parses a script and classifies its commands in source order.
-func (o Options) classify(script string) ([]entry, error) {
+func (o Options) classify(script string) ([]entry, error) { return o.classifyWith(script, nil) }
+
+// classifyWith is classify, calling also, when set, with the parsed script.
+func (o Options) classifyWith(script string, also func(*syntax.File)) ([]entry, error) {
 	if len(script) > MaxScript {
 		return nil, quench.Errorf(quench.ETOOLARGE, "shell: script is %d bytes, more than the %d the classifier reads", len(script), MaxScript)
 	}
-	f, err := parse(script)
+	c := newClassifier(script, o)
+	f, err := c.parseAs(script, syntax.LangBash)
 	if err != nil {
 		return nil, err
 	}
-	c := newClassifier(script, o)
+	if also != nil {
+		also(f)
+	}
 	c.file(f)
 	return dedupe(c.out), nil
 }
@@ -163,11 +184,23 @@ func dedupe(es []entry) []entry {
 }
 
 func parse(script string) (*syntax.File, error) {
-	return parseAs(script, syntax.LangBash)
+	return parseWith(syntax.NewParser(), script, syntax.LangBash)
 }
 
-func parseAs(script string, lang syntax.LangVariant) (*syntax.File, error) {
-	p := syntax.NewParser(syntax.Variant(lang))
+// parseAs parses a script of the classification: the script itself and
+// the command strings and arithmetic inside it. One parser serves them
+// all, the nested classifications' included (each parse ends before the
+// next starts, and the nodes of one survive the next): a parser is a few
+// kilobytes, and a lint creates hundreds of classifications.
+func (c *classifier) parseAs(script string, lang syntax.LangVariant) (*syntax.File, error) {
+	if c.parser == nil {
+		c.parser = syntax.NewParser()
+	}
+	return parseWith(c.parser, script, lang)
+}
+
+func parseWith(p *syntax.Parser, script string, lang syntax.LangVariant) (*syntax.File, error) {
+	syntax.Variant(lang)(p)
 	f, err := p.Parse(strings.NewReader(script), "")
 	if err != nil {
 		return nil, quench.Errorf(quench.EINVALID, "shell: %v", err)
@@ -248,6 +281,8 @@ type classifier struct {
 	bodies  map[string][]*syntax.FuncDecl
 	calling map[string]bool
 	locals  map[string]bool
+	// parser is shared with the nested classifications (parseAs).
+	parser *syntax.Parser
 }
 
 func newClassifier(src string, opts Options) *classifier {

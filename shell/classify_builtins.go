@@ -532,7 +532,7 @@ func letRule(c *classifier, x *call) verdict {
 		if !ok {
 			return unk("let " + a.src + ": arithmetic over a value only known at run time can run commands")
 		}
-		f, err := parseAs("(( "+s+" ))", syntax.LangBash)
+		f, err := c.parseAs("(( "+s+" ))", syntax.LangBash)
 		if err != nil || len(f.Stmts) != 1 {
 			return unk("let " + a.src + ": arithmetic not understood")
 		}

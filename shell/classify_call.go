@@ -200,11 +200,12 @@ func (c *classifier) scriptAs(w word, who string, lang syntax.LangVariant, args 
 	if c.depth >= maxDepth {
 		return unk(who + ": command strings nested too deeply to classify")
 	}
-	f, err := parseAs(s, lang)
+	f, err := c.parseAs(s, lang)
 	if err != nil {
 		return unk(who + ": its command string does not parse")
 	}
 	sub := newClassifier(s, c.opts)
+	sub.parser = c.parser
 	sub.depth = c.depth + 1
 	sub.stdin = c.stdin
 	for _, a := range args {

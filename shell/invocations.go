@@ -68,9 +68,14 @@ func Invocations(script string) ([]Invocation, error) {
 	if err != nil {
 		return nil, err
 	}
+	return invocations(script, f), nil
+}
+
+// invocations walks a parsed script.
+func invocations(script string, f *syntax.File) []Invocation {
 	w := &invocationWalker{src: script}
 	w.stmts(f.Stmts, 0)
-	return w.out, nil
+	return w.out
 }
 
 type invocationWalker struct {
