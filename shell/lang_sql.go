@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"encoding/json"
 	"strings"
 )
 
@@ -29,7 +28,7 @@ import (
 // pgNode is one node: its type and its fields.
 type pgNode struct {
 	typ string
-	f   map[string]any
+	f   pgObj
 }
 
 // pgStmt is one statement of a parse: its node and where its text is.
@@ -44,62 +43,60 @@ func pgStatements(sql string) ([]pgStmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Stmts []struct {
-			Stmt map[string]any `json:"stmt"`
-			Loc  int            `json:"stmt_location"`
-			Len  int            `json:"stmt_len"`
-		} `json:"stmts"`
-	}
-	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+	v, err := pgDecode(js)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]pgStmt, 0, len(doc.Stmts))
-	for _, st := range doc.Stmts {
-		n, _ := pgWrapped(st.Stmt)
+	doc, _ := v.(pgObj)
+	stmts, _ := doc.get("stmts").([]any)
+	out := make([]pgStmt, 0, len(stmts))
+	for _, s := range stmts {
+		st, _ := s.(pgObj)
+		n, _ := pgWrapped(st.get("stmt"))
+		loc, _ := st.get("stmt_location").(float64)
+		length, _ := st.get("stmt_len").(float64)
+		start, size := int(loc), int(length)
 		end := len(sql)
-		if st.Len > 0 && st.Loc+st.Len <= len(sql) {
-			end = st.Loc + st.Len
+		if size > 0 && start+size <= len(sql) {
+			end = start + size
 		}
-		out = append(out, pgStmt{node: n, start: min(st.Loc, end), end: end})
+		out = append(out, pgStmt{node: n, start: min(start, end), end: end})
 	}
 	return out, nil
 }
 
 // pgWrapped reads a node wrapper {"Type": {fields}}.
 func pgWrapped(v any) (pgNode, bool) {
-	m, ok := v.(map[string]any)
+	m, ok := v.(pgObj)
 	if !ok || len(m) != 1 {
 		return pgNode{}, false
 	}
-	for k, body := range m {
-		f, ok := body.(map[string]any)
-		if !ok || k == "" || k[0] < 'A' || k[0] > 'Z' {
-			return pgNode{}, false
-		}
-		return pgNode{typ: k, f: f}, true
+	k := m[0].key
+	f, ok := m[0].val.(pgObj)
+	if !ok || k == "" || k[0] < 'A' || k[0] > 'Z' {
+		return pgNode{}, false
 	}
-	return pgNode{}, false
+	return pgNode{typ: k, f: f}, true
 }
 
 func (n pgNode) str(key string) string {
-	s, _ := n.f[key].(string)
+	s, _ := n.f.get(key).(string)
 	return s
 }
 
 func (n pgNode) flag(key string) bool {
-	b, _ := n.f[key].(bool)
+	b, _ := n.f.get(key).(bool)
 	return b
 }
 
 func (n pgNode) list(key string) []any {
-	l, _ := n.f[key].([]any)
+	l, _ := n.f.get(key).([]any)
 	return l
 }
 
 // node returns a field holding a wrapped node.
 func (n pgNode) node(key string) pgNode {
-	w, _ := pgWrapped(n.f[key])
+	w, _ := pgWrapped(n.f.get(key))
 	return w
 }
 
@@ -236,7 +233,7 @@ func sqlExplain(e pgNode) sqlVerdict {
 		}
 		switch d.str("defname") {
 		case "analyze":
-			analyze = sqlBoolOption(d.f["arg"])
+			analyze = sqlBoolOption(d.f.get("arg"))
 		case "verbose", "costs", "settings", "buffers", "wal", "timing", "summary", "format",
 			"generic_plan", "serialize", "memory":
 		default:
@@ -282,21 +279,21 @@ func sqlBoolOption(arg any) bool {
 	case "Boolean":
 		return n.flag("boolval")
 	case "Integer":
-		v, _ := n.f["ival"].(float64)
+		v, _ := n.f.get("ival").(float64)
 		return v != 0
 	case "A_Const":
 		switch {
-		case n.f["boolval"] != nil:
-			b, _ := n.f["boolval"].(map[string]any)
-			v, _ := b["boolval"].(bool)
+		case n.f.get("boolval") != nil:
+			b, _ := n.f.get("boolval").(pgObj)
+			v, _ := b.get("boolval").(bool)
 			return v
-		case n.f["ival"] != nil:
-			i, _ := n.f["ival"].(map[string]any)
-			v, _ := i["ival"].(float64)
+		case n.f.get("ival") != nil:
+			i, _ := n.f.get("ival").(pgObj)
+			v, _ := i.get("ival").(float64)
 			return v != 0
-		case n.f["sval"] != nil:
-			sv, _ := n.f["sval"].(map[string]any)
-			s, _ = sv["sval"].(string)
+		case n.f.get("sval") != nil:
+			sv, _ := n.f.get("sval").(pgObj)
+			s, _ = sv.get("sval").(string)
 		}
 	}
 	switch strings.ToLower(s) {
@@ -355,7 +352,7 @@ func sqlTransactionModes(opts []any, kw string) (sqlVerdict, bool) {
 		switch d.str("defname") {
 		case "transaction_isolation", "transaction_deferrable":
 		case "transaction_read_only":
-			if !sqlBoolOption(d.f["arg"]) {
+			if !sqlBoolOption(d.f.get("arg")) {
 				return sqlUnk(kw + " READ WRITE: allows writes"), false
 			}
 		default:
@@ -401,10 +398,10 @@ func sqlCopy(c pgNode, who, where string) sqlVerdict {
 		return sqlMut(who + " TO: writes a file " + where)
 	}
 	w := sqlWalk{kw: who}
-	if q, ok := pgWrapped(c.f["query"]); ok {
+	if q, ok := pgWrapped(c.f.get("query")); ok {
 		w.node(q)
 	}
-	if rel, ok := c.f["relation"].(map[string]any); ok {
+	if rel, ok := c.f.get("relation").(pgObj); ok {
 		w.node(pgNode{typ: "RangeVar", f: rel})
 	}
 	if w.bad.why != "" {
@@ -476,7 +473,7 @@ func (w *sqlWalk) value(field string, v any) {
 		for _, e := range v {
 			w.value(field, e)
 		}
-	case map[string]any:
+	case pgObj:
 		if len(v) == 0 {
 			return // a NULL node: nothing there
 		}
@@ -534,8 +531,8 @@ func (w *sqlWalk) node(n pgNode) {
 	case "String":
 		return // its sval is text, not a String message
 	}
-	for k, v := range n.f {
-		w.value(k, v)
+	for _, kv := range n.f {
+		w.value(kv.key, kv.val)
 		if w.bad.why != "" {
 			return
 		}
@@ -597,8 +594,8 @@ func sqlFunction(f pgNode) (sqlVerdict, bool) {
 			return sqlUnk("current_setting(): setting not understood"), false
 		}
 		c, _ := pgWrapped(args[0])
-		sv, ok := c.f["sval"].(map[string]any)
-		setting, _ := sv["sval"].(string)
+		sv, ok := c.f.get("sval").(pgObj)
+		setting, _ := sv.get("sval").(string)
 		if c.typ != "A_Const" || !ok {
 			return sqlUnk("current_setting(): the setting's name is only known at run time"), false
 		}
