@@ -159,16 +159,25 @@ func TestDiagnosisBurst(t *testing.T) {
 	if testing.Short() {
 		n = 50
 	}
-	burst(t, n)
+	burst(t, n, true)
 }
 
 // BenchmarkDiagnosisBurst is TestDiagnosisBurst as a benchmark, reporting
 // its figures as metrics.
 //
 //	go test -run='^$' -bench=DiagnosisBurst -benchtime=1x ./runner
+//
+// Beside the burst's steps per second it reports the bare rate of this
+// machine now: as many processes as steps, started by shell.Local as
+// many at a time as the runner's workers, with no store and no runner.
+// The closer the two, the less the store and the runner limit a burst.
 func BenchmarkDiagnosisBurst(b *testing.B) {
 	for b.Loop() {
-		f := burst(b, 1000)
+		const n = 1000
+		f := burst(b, n, false)
+		bare := bareStartRate(b, 3*n, burstWorkers)
+		b.ReportMetric(3*n/f.total.Seconds(), "steps/s")
+		b.ReportMetric(bare, "bare-starts/s")
 		b.ReportMetric(f.total.Seconds(), "total-s")
 		b.ReportMetric(float64(f.heapPeak)/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(f.vmHWM)/(1<<20), "VmHWM-MiB")
@@ -183,8 +192,15 @@ type burstFigures struct {
 	maxRunning int64
 }
 
-func burst(tb testing.TB, n int) burstFigures {
-	const workers = 4
+// burstWorkers is the runner's Workers in a burst.
+const burstWorkers = 4
+
+// burst opens n incidents at once and waits for their diagnoses. With
+// sample, a sampler also counts step processes in /proc every
+// millisecond: it takes most of a core, so the benchmark, which measures
+// throughput, leaves it out and reports the runner's own gauge.
+func burst(tb testing.TB, n int, sample bool) burstFigures {
+	const workers = burstWorkers
 	marker := "BURST_MARK=" + randomMarker()
 	e := newEnv(tb, testPack{
 		first: []firstStep{{name: "first", command: "echo first step for $QUENCH_INCIDENT_ID"}},
@@ -216,7 +232,10 @@ func burst(tb testing.TB, n int) burstFigures {
 			}
 		}
 	}()
-	procs := startProcSampler(marker)
+	var procs *procSampler
+	if sample {
+		procs = startProcSampler(marker)
+	}
 
 	start := time.Now()
 	const callers = 50
@@ -248,7 +267,10 @@ func burst(tb testing.TB, n int) burstFigures {
 		time.Sleep(10 * time.Millisecond)
 	}
 	total := time.Since(start)
-	maxProcs := procs.Stop()
+	var maxProcs int64
+	if procs != nil {
+		maxProcs = procs.Stop()
+	}
 	close(stopMem)
 	memWG.Wait()
 
@@ -282,6 +304,32 @@ func burst(tb testing.TB, n int) burstFigures {
 		}
 	}
 	return f
+}
+
+// bareStartRate starts n processes that each print a line, workers at a
+// time, and returns how many it started per second.
+func bareStartRate(tb testing.TB, n, workers int) float64 {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				spec := shell.Spec{Script: "echo first step for " + strconv.Itoa(i)}
+				if _, err := (shell.Local{}).Run(context.Background(), spec, nil); err != nil {
+					tb.Error(err)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
 }
 
 // vmHWM returns the process's peak resident set size in bytes, or 0.
