@@ -168,16 +168,17 @@ func TestDiagnosisBurst(t *testing.T) {
 //	go test -run='^$' -bench=DiagnosisBurst -benchtime=1x ./runner
 //
 // Beside the burst's steps per second it reports the bare rate of this
-// machine now: as many processes as steps, started by shell.Local as
-// many at a time as the runner's workers, with no store and no runner.
-// The closer the two, the less the store and the runner limit a burst.
+// machine now: the same step commands, as many as the burst ran, started
+// by shell.Local as many at a time as the runner's workers, with no
+// store, runner or sandbox. The closer the two, the less the store and
+// the runner limit a burst.
 func BenchmarkDiagnosisBurst(b *testing.B) {
 	for b.Loop() {
 		const n = 1000
 		f := burst(b, n, false)
 		bare := bareStartRate(b, 3*n, burstWorkers)
 		b.ReportMetric(3*n/f.total.Seconds(), "steps/s")
-		b.ReportMetric(bare, "bare-starts/s")
+		b.ReportMetric(bare, "bare-steps/s")
 		b.ReportMetric(f.total.Seconds(), "total-s")
 		b.ReportMetric(float64(f.heapPeak)/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(f.vmHWM)/(1<<20), "VmHWM-MiB")
@@ -195,6 +196,9 @@ type burstFigures struct {
 // burstWorkers is the runner's Workers in a burst.
 const burstWorkers = 4
 
+// burstSteps are the commands of a burst's diagnosis, in order.
+var burstSteps = []string{"echo first step for $QUENCH_INCIDENT_ID", "true", "env | grep '^QUENCH_LABEL_'"}
+
 // burst opens n incidents at once and waits for their diagnoses. With
 // sample, a sampler also counts step processes in /proc every
 // millisecond: it takes most of a core, so the benchmark, which measures
@@ -203,10 +207,10 @@ func burst(tb testing.TB, n int, sample bool) burstFigures {
 	const workers = burstWorkers
 	marker := "BURST_MARK=" + randomMarker()
 	e := newEnv(tb, testPack{
-		first: []firstStep{{name: "first", command: "echo first step for $QUENCH_INCIDENT_ID"}},
+		first: []firstStep{{name: "first", command: burstSteps[0]}},
 		diagnosis: []block{
-			{`{"name": "quiet"}`, "true"},
-			{`{"name": "labels"}`, "env | grep '^QUENCH_LABEL_'"},
+			{`{"name": "quiet"}`, burstSteps[1]},
+			{`{"name": "labels"}`, burstSteps[2]},
 		},
 	}, func(r *Runner) {
 		r.Workers = workers
@@ -306,9 +310,12 @@ func burst(tb testing.TB, n int, sample bool) burstFigures {
 	return f
 }
 
-// bareStartRate starts n processes that each print a line, workers at a
-// time, and returns how many it started per second.
+// bareStartRate runs the burst's step commands n times in turn, workers
+// at a time, with the environment a step gets, and returns how many it
+// ran per second: the same processes as the burst, without the runner,
+// the store or the sandbox.
 func bareStartRate(tb testing.TB, n, workers int) float64 {
+	env := map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "QUENCH_INCIDENT_ID": "1", "QUENCH_LABEL_ALERTNAME": "TestAlert", "QUENCH_LABEL_N": "1"}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -317,7 +324,7 @@ func bareStartRate(tb testing.TB, n, workers int) float64 {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				spec := shell.Spec{Script: "echo first step for " + strconv.Itoa(i)}
+				spec := shell.Spec{Script: burstSteps[i%len(burstSteps)], Env: env}
 				if _, err := (shell.Local{}).Run(context.Background(), spec, nil); err != nil {
 					tb.Error(err)
 				}
