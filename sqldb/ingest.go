@@ -65,40 +65,38 @@ type ingester struct {
 	// counts holds the multi-row count statements by row count (SQLite
 	// only).
 	counts map[int]*sql.Stmt
+	// inserts are the multi-row INSERTs of flush (SQLite only).
+	inserts [numInserts]*multiInsert
 }
 
 // Statements the writer prepares once.
 const (
 	stFindOpen = iota
-	stInsertIncident
 	stBumpIncident
 	stBumpCount
-	stInsertEvent
 	stAcknowledge
 	stResolve
 	stInsertAudit
 	stIncidentState
 	stInsertEventID
+	stMaxIncident
 	numStmts
 )
 
 var ingestSQL = [numStmts]string{
 	stFindOpen: `SELECT id, status, severity, COALESCE(runbook_id, '') FROM incidents
 		WHERE integration = $1 AND dedup_key = $2 AND status <> 'resolved'`,
-	stInsertIncident: `INSERT INTO incidents (status, severity, summary, runbook_id, source, integration, dedup_key,
-		alert_count, labels, annotations, opened_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 	stBumpIncident: `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2, severity = $3 WHERE id = $4`,
 	// stBumpCount leaves severity alone: on SQLite, setting an indexed
 	// column rewrites its index entry even when the value is the same.
 	stBumpCount:   `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2 WHERE id = $3`,
-	stInsertEvent: `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6)`,
 	stAcknowledge: `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
 	stResolve:     `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
 	stInsertAudit: `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	stIncidentState: `SELECT status, severity, COALESCE(runbook_id, '') FROM incidents WHERE id = $1`,
 	stInsertEventID: `INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+	stMaxIncident:   `SELECT COALESCE(MAX(id), 0) FROM incidents`,
 }
 
 func newIngester(ctx context.Context, db *DB) (*ingester, error) {
@@ -123,6 +121,10 @@ func newIngester(ctx context.Context, db *DB) (*ingester, error) {
 			g.closeStmts()
 			return nil, err
 		}
+		if err := g.prepareInserts(ctx); err != nil {
+			g.closeStmts()
+			return nil, err
+		}
 	}
 	go g.run()
 	return g, nil
@@ -136,6 +138,9 @@ func (g *ingester) closeStmts() {
 	}
 	for _, s := range g.counts {
 		s.Close()
+	}
+	for _, m := range g.inserts {
+		m.close()
 	}
 }
 

@@ -325,13 +325,26 @@ func (b *batchTx) flush(ctx context.Context) error {
 			}
 		}
 	}
-	for _, st := range b.created {
-		p := st.opener
-		ackAt, ackBy, resAt, resBy := st.statusColumns()
-		if err := b.stmt(ctx, stInsertIncident).QueryRowContext(ctx, string(st.status), string(st.severity), p.a.Summary, nullString(p.runbook),
-			p.a.Source, p.key.integration, p.key.dedupKey, 1+st.repeats, p.labels, p.annotations, st.openedAt, st.lastSeen,
-			ackAt, ackBy, resAt, resBy).Scan(&st.id); err != nil {
+	if len(b.created) > 0 {
+		// New incidents take the ids SQLite would give them (the largest
+		// plus one, in order): this transaction holds the only writer,
+		// and with the ids known they go in multi-row statements.
+		var last int64
+		if err := b.stmt(ctx, stMaxIncident).QueryRowContext(ctx).Scan(&last); err != nil {
 			return fmt.Errorf("sqldb: open incident: %w", err)
+		}
+		for i, st := range b.created {
+			st.id = last + 1 + int64(i)
+		}
+		if err := b.insert(ctx, insIncident, len(b.created), func(i int, args []any) []any {
+			st := b.created[i]
+			p := st.opener
+			ackAt, ackBy, resAt, resBy := st.statusColumns()
+			return append(args, st.id, string(st.status), string(st.severity), p.a.Summary, nullString(p.runbook),
+				p.a.Source, p.key.integration, p.key.dedupKey, 1+st.repeats, p.labels, p.annotations, st.openedAt, st.lastSeen,
+				ackAt, ackBy, resAt, resBy)
+		}); err != nil {
+			return err
 		}
 	}
 	if err := b.queueDiagnoses(ctx); err != nil {
@@ -340,19 +353,17 @@ func (b *batchTx) flush(ctx context.Context) error {
 	if err := b.flushRepeats(ctx); err != nil {
 		return err
 	}
-	for _, ev := range b.events {
-		if _, err := b.stmt(ctx, stInsertEvent).ExecContext(ctx, ev.st.id, ev.at, ev.kind, ev.actor, ev.txt, nullString(ev.data)); err != nil {
-			return fmt.Errorf("sqldb: timeline event: %w", err)
-		}
+	if err := b.insert(ctx, insEvent, len(b.events), func(i int, args []any) []any {
+		ev := &b.events[i]
+		return append(args, ev.st.id, ev.at, ev.kind, ev.actor, ev.txt, nullString(ev.data))
+	}); err != nil {
+		return err
 	}
-	for _, a := range b.audits {
-		e := b.chain(a)
-		if _, err := b.stmt(ctx, stInsertAudit).ExecContext(ctx, e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome,
-			string(e.Data), e.PrevHash, e.Hash); err != nil {
-			return fmt.Errorf("sqldb: append audit entry: %w", err)
-		}
-	}
-	return nil
+	// Rows are made in order, so the chain grows in the audits' order.
+	return b.insert(ctx, insAudit, len(b.audits), func(i int, args []any) []any {
+		e := b.chain(b.audits[i])
+		return append(args, e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Outcome, string(e.Data), e.PrevHash, e.Hash)
+	})
 }
 
 // statusColumns returns a new incident's acknowledged_at, acknowledged_by,
