@@ -183,7 +183,9 @@ func (s *IncidentService) IngestAlerts(ctx context.Context, alerts []quench.Aler
 	g := s.db.ingest
 	// The writer may still read the alerts after a cancelled caller has
 	// returned; the prepared copy keeps the caller free to reuse its slice.
-	req := &ingestReq{alerts: g.prepare(alerts, router), router: router, done: make(chan error, 1)}
+	prepared, resolves := g.prepare(alerts, router)
+	defer g.cache.resolved(resolves)
+	req := &ingestReq{alerts: prepared, router: router, done: make(chan error, 1)}
 	if err := g.submit(ctx, req); err != nil {
 		return nil, err
 	}

@@ -46,9 +46,15 @@ type prepAlert struct {
 // both for an alert that opens an incident against the prediction.
 // Without the cache (PostgreSQL) the writer routes each alert once the
 // batch knows it opens an incident.
-func (g *ingester) prepare(alerts []quench.Alert, router quench.Router) []prepAlert {
+//
+// A trigger of a key with a resolve on its way (in this call or another
+// not yet answered) is predicted to open too: the resolve will likely
+// close the incident the cache knows first. prepare returns the keys of
+// its resolves, which the caller hands to cache.resolved once answered.
+func (g *ingester) prepare(alerts []quench.Alert, router quench.Router) ([]prepAlert, []openKey) {
 	out := make([]prepAlert, len(alerts))
 	c := &g.cache
+	var resolves []openKey
 	if c.on {
 		c.mu.RLock()
 		defer c.mu.RUnlock()
@@ -69,13 +75,17 @@ func (g *ingester) prepare(alerts []quench.Alert, router quench.Router) []prepAl
 		}
 		if a.Action != quench.ActionTrigger {
 			p.keyData = string(auditData(keyAuditData{DedupKey: p.key.dedupKey, Source: a.Source}))
+			if c.on && a.Action == quench.ActionResolve {
+				c.resolving(p.key)
+				resolves = append(resolves, p.key)
+			}
 			continue
 		}
 		a.Summary = quench.CutText(quench.CleanText(a.Summary), quench.MaxSummaryBytes)
 		if router == nil {
 			p.runbook, p.routed = quench.CleanText(a.RunbookID), true
 		}
-		if !c.on || c.m[p.key].id != 0 || predicted[p.key] {
+		if !c.on || predicted[p.key] || (c.m[p.key].id != 0 && !c.isResolving(p.key)) {
 			continue // a repeat, most likely, or nothing known
 		}
 		if len(alerts) > 1 {
@@ -86,7 +96,7 @@ func (g *ingester) prepare(alerts []quench.Alert, router quench.Router) []prepAl
 		}
 		_ = p.encode(router) // an error returns again when the writer encodes
 	}
-	return out
+	return out, resolves
 }
 
 // encode routes a trigger that opens an incident and fills the JSON the
@@ -160,6 +170,41 @@ type openCache struct {
 	gen uint64 // counts invalidations, so a batch never stores over one
 
 	dataVersion int64 // writer only: PRAGMA data_version last seen
+
+	// pending counts, per key, the resolves prepared and not yet
+	// answered (prepare's prediction only).
+	pendingMu sync.Mutex
+	pending   map[openKey]int
+}
+
+// resolving counts a resolve of k on its way.
+func (c *openCache) resolving(k openKey) {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	if c.pending == nil {
+		c.pending = make(map[openKey]int)
+	}
+	c.pending[k]++
+}
+
+func (c *openCache) isResolving(k openKey) bool {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	return c.pending[k] > 0
+}
+
+// resolved forgets the resolves prepare counted for one call.
+func (c *openCache) resolved(keys []openKey) {
+	if len(keys) == 0 {
+		return
+	}
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	for _, k := range keys {
+		if c.pending[k]--; c.pending[k] <= 0 {
+			delete(c.pending, k)
+		}
+	}
 }
 
 // cachedOpen is a key's open incident; id 0 means the key has none.
