@@ -17,6 +17,7 @@ const (
 	ETOOLARGE     = "too_large"    // the input is over a size limit
 	EUNAVAILABLE  = "unavailable"  // a dependency (the database) cannot be reached
 	EUNSUPPORTED  = "unsupported"  // a media type or version quench does not take
+	EQUEUED       = "queued"       // taken, not done yet: it runs later (a paging command waiting for the escalation leader)
 )
 
 // Error is a domain error: a code from the vocabulary above and a message

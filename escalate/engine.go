@@ -52,6 +52,27 @@ type Engine struct {
 	// steps costs no lateness (default 5s).
 	Lead time.Duration
 
+	// Commands, when set, carries the calls that need the escalation loop
+	// (Escalate, Page, NotifyTest, counting a multi-ack) from a server
+	// that does not lead escalation to the one that does: the caller
+	// queues the call, the leader claims it within CommandPoll, runs it as
+	// the caller's actor and records the result, which the caller waits
+	// for up to CommandWait (then it answers EQUEUED: the command stays
+	// queued). Unset (SQLite: one server, always the leader), such calls
+	// answer ErrNotRunning off the leader.
+	Commands quench.PagingCommandQueue
+	// CommandWait is how long a caller waits for a queued command's result
+	// (default 20s: a test notification waits up to SendTimeout for its
+	// sends).
+	CommandWait time.Duration
+	// CommandPoll is how often the leader looks for queued commands
+	// (default 200ms); a caller reads its result twice as often.
+	CommandPoll time.Duration
+	// CommandExpiry is how long a command may wait for a leader before it
+	// ends as expired (default 10m).
+	CommandExpiry time.Duration
+
+	owner    string // this engine, in the commands it claims
 	initOnce sync.Once
 	linkMu   sync.Mutex // loading the link key
 	runMu    sync.Mutex
@@ -123,6 +144,15 @@ func (e *Engine) defaults() {
 	if e.Config == nil {
 		e.Config = NewHolder(nil)
 	}
+	if e.CommandWait <= 0 {
+		e.CommandWait = defaultCommandWait
+	}
+	if e.CommandPoll <= 0 {
+		e.CommandPoll = defaultCommandPoll
+	}
+	if e.CommandExpiry <= 0 {
+		e.CommandExpiry = defaultCommandExpiry
+	}
 }
 
 // init fills in defaults and makes the command channel, once: Run and
@@ -133,6 +163,7 @@ func (e *Engine) init() {
 		e.defaults()
 		e.cmds = make(chan command, 64)
 		e.started = make(chan struct{})
+		e.owner = randomID()
 	})
 }
 
@@ -190,6 +221,22 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer t.Stop()
 	e.setRunning(true)
 	defer e.setRunning(false)
+	if e.Commands != nil {
+		// Other servers' commands, while this one leads. They go through
+		// the loop like local calls; stopping waits for those under way.
+		cmdCtx, stopCmds := context.WithCancel(ctx)
+		cmdsDone := make(chan struct{})
+		go func() {
+			defer close(cmdsDone)
+			e.serveCommands(cmdCtx)
+		}()
+		defer func() {
+			e.setRunning(false) // new calls queue for the next leader
+			stopCmds()
+			<-cmdsDone
+			e.drainCommands()
+		}()
+	}
 	for {
 		e.fireDue(ctx)
 		t.Reset(e.untilNext())

@@ -2,6 +2,7 @@ package escalate_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -176,48 +177,66 @@ func newEnv(t *testing.T, dialect string, opts ...func(*escalate.Engine)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, clk: clk, db: db, inc: sqldb.NewIncidentService(db), store: sqldb.NewPagingStore(db),
-		events: events, ch: map[quench.ContactKind]*recorder{}, metrics: &countingMetrics{outcomes: map[string]int{}}}
+		events: events}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
 	e.ctx = ctx
+	cfg.DefaultRole = "ops"
+	e.start(escalate.NewHolder(cfg), opts...)
+	return e
+}
+
+// newEnvOn starts another engine on prev's store, clock and events, as a
+// server that starts later on the same database does.
+func newEnvOn(t *testing.T, prev *env, opts ...func(*escalate.Engine)) *env {
+	t.Helper()
+	e := &env{t: t, clk: prev.clk, db: prev.db, inc: prev.inc, store: prev.store, events: prev.events, ctx: prev.ctx}
+	e.start(prev.eng.Config, opts...)
+	return e
+}
+
+// start runs an engine over the env's store with recording channels.
+func (e *env) start(cfg *escalate.Holder, opts ...func(*escalate.Engine)) {
+	t := e.t
+	e.ch = map[quench.ContactKind]*recorder{}
+	e.metrics = &countingMetrics{outcomes: map[string]int{}}
 	channels := map[quench.ContactKind]quench.Channel{}
 	for _, k := range quench.ContactKinds {
-		e.ch[k] = &recorder{kind: k, clk: clk}
+		e.ch[k] = &recorder{kind: k, clk: e.clk}
 		channels[k] = e.ch[k]
 	}
 	e.eng = &escalate.Engine{
-		Store: e.store, Incidents: e.inc, Overrides: sqldb.NewOverrideService(db), Events: e.events, Channels: channels,
-		Config: escalate.NewHolder(cfg), Now: clk.Now, Metrics: e.metrics,
+		Store: e.store, Incidents: e.inc, Overrides: sqldb.NewOverrideService(e.db), Events: e.events, Channels: channels,
+		Config: cfg, Now: e.clk.Now, Metrics: e.metrics,
 		Links: &escalate.Links{BaseURL: "http://quench.test"},
 		Runbooks: runbooks{"db-down": {ID: "db-down", Title: "Database Down", Escalation: []string{"ops", "backend", "support"}},
 			"pair": {ID: "pair", Title: "Pair", Escalation: []string{"pair", "backend"}},
 			"diag": {ID: "diag", Title: "Diagnosed", Escalation: []string{"ops"}, Steps: []quench.Step{
 				{Name: "ping", Section: quench.SectionDiagnosis}, {Name: "disk", Section: quench.SectionDiagnosis}}}},
 	}
-	cfg.DefaultRole = "ops"
 	for _, o := range opts {
 		o(e.eng)
 	}
 	done := make(chan struct{})
-	runCtx, stopRun := context.WithCancel(ctx)
+	runCtx, stopRun := context.WithCancel(e.ctx)
 	go func() {
 		defer close(done)
 		if err := e.eng.Run(runCtx); err != nil {
 			t.Errorf("engine: %v", err)
 		}
 	}()
+	var once sync.Once
 	e.stop = func() {
-		stopRun()
-		<-done
+		once.Do(func() {
+			stopRun()
+			<-done
+		})
 	}
-	t.Cleanup(func() {
-		e.stop()
-		cancel()
-	})
-	if err := e.eng.WaitRunning(ctx); err != nil {
+	t.Cleanup(e.stop)
+	if err := e.eng.WaitRunning(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.settle()
-	return e
 }
 
 // settle lets the engine handle everything due now and everything sent.
@@ -745,4 +764,100 @@ func TestPageCarriesDiagnosisVerdict(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCommandsFromAnotherServer: a server that does not lead escalation
+// queues the calls that need the leader's loop (page, escalate, a test
+// notification, a multi-ack count); the leader runs them as the caller's
+// actor and the caller gets the result. With no leader, the caller is
+// told its command is queued, and a leader that comes later runs it.
+func TestCommandsFromAnotherServer(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dialect string) {
+		e := newEnv(t, dialect, func(eng *escalate.Engine) {
+			eng.Commands = eng.Store.(quench.PagingCommandQueue)
+			eng.CommandPoll = 20 * time.Millisecond
+		})
+		// The other server: same store and on-call file, never leads.
+		other := &escalate.Engine{Store: e.store, Incidents: e.inc, Overrides: sqldb.NewOverrideService(e.db), Events: inmem.NewEventService(0),
+			Config: e.eng.Config, Now: e.clk.Now, Commands: e.store, CommandPoll: 20 * time.Millisecond, CommandWait: time.Minute,
+			Runbooks: e.eng.Runbooks}
+		plain := &escalate.Engine{Store: e.store, Incidents: e.inc, Events: inmem.NewEventService(0), Config: e.eng.Config, Now: e.clk.Now}
+		if _, err := plain.Page(e.ctx, quench.PageTarget{Role: "backend"}, "x", 0, "dave"); !errors.Is(err, escalate.ErrNotRunning) {
+			t.Fatalf("without a command queue, off the leader: %v", err)
+		}
+
+		res, err := other.Page(e.ctx, quench.PageTarget{Role: "backend"}, "join the bridge", 0, "dave")
+		if err != nil || len(res.People) != 1 || res.People[0] != "bob" || len(res.Notifications) == 0 {
+			t.Fatalf("page through the leader: %+v %v", res, err)
+		}
+		e.settle()
+		e.expect("the leader sent the page", "manual bob/hook", "manual bob/phone")
+		if _, err := other.Page(e.ctx, quench.PageTarget{Name: "nobody"}, "x", 0, "dave"); quench.ErrorCode(err) != quench.ENOTFOUND {
+			t.Errorf("a bad page is refused before it is queued: %v", err)
+		}
+		if _, err := other.Escalate(e.ctx, 999, 0, "dave"); quench.ErrorCode(err) != quench.ENOTFOUND {
+			t.Errorf("the leader's error comes back with its code: %v", err)
+		}
+
+		id := e.open("pair", quench.SeverityHigh, "pair")
+		e.expect("both paged", "page alice/hook", "page alice/chat", "page carol/hook")
+		st, err := other.Escalate(e.ctx, id, 2, "dave")
+		if err != nil || st.Step != 2 {
+			t.Fatalf("escalate through the leader: %+v %v", st, err)
+		}
+		e.settle()
+		e.expect("step 2 by hand", "manual bob/hook", "manual bob/phone")
+		tests, err := other.NotifyTest(e.ctx, "carol", "dave")
+		if err != nil || len(tests) != 1 || tests[0].Status != quench.NotificationSent {
+			t.Fatalf("notify test through the leader: %+v %v", tests, err)
+		}
+		e.expect("the test", "test carol/hook")
+
+		// Multi-ack: alice acknowledges; carol's count goes through the leader.
+		id = e.open("pair-2", quench.SeverityHigh, "pair")
+		e.sent()
+		e.ack(id, "alice")
+		if _, err := other.Acknowledge(e.ctx, id, "carol"); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		if st, err := e.store.FindEscalation(e.ctx, id); err != nil || !st.Stopped {
+			t.Fatalf("carol's ack through the leader did not stop the step: %+v %v", st, err)
+		}
+		entries, _ := sqldb.NewAuditService(e.db).FindAuditEntries(e.ctx, 0, 1000)
+		seen := map[string]bool{}
+		for _, en := range entries {
+			seen[en.Action+" "+en.Actor] = true
+		}
+		for _, want := range []string{"paging.page dave", "paging.escalate dave", "paging.test dave", "paging.ack carol"} {
+			if !seen[want] {
+				t.Errorf("audit lacks %q: %v", want, seen)
+			}
+		}
+
+		// No leader: the caller hears that its command is queued; the next
+		// leader runs it.
+		e.stop()
+		other.CommandWait = 300 * time.Millisecond
+		_, err = other.Page(e.ctx, quench.PageTarget{Person: "bob"}, "are you there?", 0, "dave")
+		if quench.ErrorCode(err) != quench.EQUEUED || !strings.Contains(quench.ErrorMessage(err), "is queued") {
+			t.Fatalf("no leader: %v", err)
+		}
+		next := newEnvOn(t, e, func(eng *escalate.Engine) {
+			eng.Commands = eng.Store.(quench.PagingCommandQueue)
+			eng.CommandPoll = 20 * time.Millisecond
+		})
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			next.settle()
+			got := next.sent()
+			if slices.ContainsFunc(got, func(s sent) bool { return s.kind == quench.MessageManual && s.person == "bob" }) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the queued page never ran on the next leader")
+			}
+			time.Sleep(20 * time.Millisecond) // the leader claims on its own poll
+		}
+	})
 }

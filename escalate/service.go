@@ -81,7 +81,19 @@ func (e *Engine) Shifts(ctx context.Context, schedule, person string, from, to t
 
 // Escalate pages the next step of an incident now, or step (1-based) when
 // step > 0. An acknowledged incident is paged once and not escalated on.
+// On a server that does not lead escalation it is queued for the leader
+// (see Commands).
 func (e *Engine) Escalate(ctx context.Context, incidentID int64, step int, actor string) (*quench.EscalationState, error) {
+	out, err := e.escalate(ctx, incidentID, step, actor)
+	if e.routed(err) {
+		out = &quench.EscalationState{}
+		err = e.remote(ctx, quench.CommandEscalate, actor, escalateArgs{Incident: incidentID, Step: step}, out)
+	}
+	return out, err
+}
+
+// escalate is Escalate on this server's loop.
+func (e *Engine) escalate(ctx context.Context, incidentID int64, step int, actor string) (*quench.EscalationState, error) {
 	var out *quench.EscalationState
 	err := e.do(ctx, func(ctx context.Context) error {
 		in, err := e.Incidents.FindIncident(ctx, incidentID)
@@ -160,7 +172,8 @@ func (e *Engine) Escalate(ctx context.Context, incidentID int64, step int, actor
 // person, optionally about an incident, by each person's high-urgency
 // notification rules: "Slack at once, SMS after 2 min" holds for a page
 // by hand as for the engine's own (a later rule is dropped once the
-// incident is resolved).
+// incident is resolved). On a server that does not lead escalation it is
+// queued for the leader (see Commands).
 func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string, incidentID int64, actor string) (*quench.PageResult, error) {
 	if target.Name != "" && target.Role == "" && target.Person == "" {
 		if _, ok := e.Config.Load().FindRole(target.Name); ok {
@@ -180,6 +193,19 @@ func (e *Engine) Page(ctx context.Context, target quench.PageTarget, text string
 	if len(text) > 1000 {
 		return nil, quench.Errorf(quench.EINVALID, "the message is %d bytes; 1000 at most", len(text))
 	}
+	out, err := e.page(ctx, target, text, incidentID, actor)
+	if e.routed(err) {
+		out = &quench.PageResult{}
+		err = e.remote(ctx, quench.CommandPage, actor, pageArgs{Target: target, Text: text, Incident: incidentID}, out)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// page is Page on this server's loop, its arguments checked.
+func (e *Engine) page(ctx context.Context, target quench.PageTarget, text string, incidentID int64, actor string) (*quench.PageResult, error) {
 	out := &quench.PageResult{People: []string{}, Notifications: []*quench.Notification{}}
 	err := e.do(ctx, func(ctx context.Context) error {
 		now := e.Now()
@@ -252,7 +278,19 @@ func randomID() string {
 
 // NotifyTest sends a test message on every contact method of a person and
 // waits for each result (no retries: the answer is what a person needs).
+// On a server that does not lead escalation it is queued for the leader
+// (see Commands).
 func (e *Engine) NotifyTest(ctx context.Context, person, actor string) ([]*quench.Notification, error) {
+	out, err := e.notifyTest(ctx, person, actor)
+	if e.routed(err) {
+		out = nil
+		err = e.remote(ctx, quench.CommandNotifyTest, actor, notifyTestArgs{Person: person}, &out)
+	}
+	return out, err
+}
+
+// notifyTest is NotifyTest on this server's loop.
+func (e *Engine) notifyTest(ctx context.Context, person, actor string) ([]*quench.Notification, error) {
 	var jobs []*job
 	err := e.do(ctx, func(ctx context.Context) error {
 		p, ok := e.Config.Load().FindPerson(person)
@@ -328,14 +366,10 @@ func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person strin
 			return nil, quench.Errorf(quench.ECONFLICT, "%s already acknowledged step %d of incident %d; it waits for %s",
 				person, st.Step, incidentID, strings.Join(missing, ", "))
 		}
-		err = e.do(ctx, func(ctx context.Context) error {
-			tr := e.tracked[incidentID]
-			if tr == nil || !e.waitingForMoreAcks(tr) {
-				return quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged by %s", incidentID, in.AcknowledgedBy)
-			}
-			e.countAck(ctx, tr, person, e.Now())
-			return nil
-		})
+		err = e.countAckNow(ctx, incidentID, person)
+		if e.routed(err) {
+			err = e.remote(ctx, quench.CommandCountAck, person, countAckArgs{Incident: incidentID}, nil)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -345,6 +379,25 @@ func (e *Engine) Acknowledge(ctx context.Context, incidentID int64, person strin
 		return &quench.EscalationState{IncidentID: incidentID, Stopped: true}, nil
 	}
 	return st, err
+}
+
+// countAckNow counts a person's acknowledgement of an incident's
+// multi-ack step on this server's loop.
+func (e *Engine) countAckNow(ctx context.Context, incidentID int64, person string) error {
+	return e.do(ctx, func(ctx context.Context) error {
+		tr := e.tracked[incidentID]
+		if tr == nil || !e.waitingForMoreAcks(tr) {
+			by := ""
+			if tr != nil {
+				by = " by " + tr.incident.AcknowledgedBy
+			} else if in, err := e.Incidents.FindIncident(ctx, incidentID); err == nil && in.AcknowledgedBy != "" {
+				by = " by " + in.AcknowledgedBy
+			}
+			return quench.Errorf(quench.ECONFLICT, "incident %d is already acknowledged%s", incidentID, by)
+		}
+		e.countAck(ctx, tr, person, e.Now())
+		return nil
+	})
 }
 
 // AwaitingAcks lists who an acknowledged incident's multi-ack step still

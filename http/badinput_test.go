@@ -155,6 +155,7 @@ func TestStatusMapping(t *testing.T) {
 		{quench.ETOOLARGE, 413},
 		{quench.EUNSUPPORTED, 415},
 		{quench.EUNAVAILABLE, 503},
+		{quench.EQUEUED, 202},
 		{quench.EINTERNAL, 500},
 		{"something new", 500},
 	} {

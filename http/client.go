@@ -113,6 +113,11 @@ func (c *Client) send(req *http.Request, out any) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return c.wrongURL(req, resp.StatusCode, data, responseError(resp.StatusCode, data))
 	}
+	if resp.StatusCode == http.StatusAccepted && queuedAnswer(data) {
+		// Taken but not done (a paging command waiting for the
+		// escalation leader): the body says so instead of a result.
+		return responseError(resp.StatusCode, data)
+	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
@@ -140,6 +145,17 @@ func (c *Client) wrongURL(req *http.Request, status int, body []byte, err error)
 		what = "answered 404 for " + req.URL.Path + " and does not look like a quench server"
 	}
 	return quench.Errorf(quench.ENOTFOUND, "%s %s: set QUENCH_URL (or --url) to the quench server's base URL, such as http://127.0.0.1:8080, without a path", c.URL, what)
+}
+
+// queuedAnswer reports whether a 202 answer is {"error": …}: quench's
+// "queued, not done" (quench.EQUEUED), rather than a result.
+func queuedAnswer(data []byte) bool {
+	var eb map[string]json.RawMessage
+	if json.Unmarshal(data, &eb) != nil || len(eb) != 1 {
+		return false
+	}
+	_, ok := eb["error"]
+	return ok
 }
 
 // responseError rebuilds the server's error from its status and body.

@@ -34,6 +34,8 @@ func statusOf(code string) int {
 		return http.StatusUnsupportedMediaType
 	case quench.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case quench.EQUEUED:
+		return http.StatusAccepted
 	}
 	return http.StatusInternalServerError
 }
@@ -57,6 +59,8 @@ func codeOf(status int) string {
 		return quench.EUNSUPPORTED
 	case http.StatusServiceUnavailable:
 		return quench.EUNAVAILABLE
+	case http.StatusAccepted:
+		return quench.EQUEUED
 	}
 	return quench.EINTERNAL
 }

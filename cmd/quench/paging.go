@@ -88,6 +88,11 @@ func (s *ServeCommand) openPaging(ctx context.Context, srv *quenchhttp.Server, r
 	} else {
 		s.Log.Warn("paging: no paging.public_url: messages carry no ack/resolve links")
 	}
+	if s.DB.Dialect() == sqldb.DialectPostgres {
+		// Another server may lead escalation: calls that need it are
+		// queued for the leader instead of refused.
+		eng.Commands = store
+	}
 	srv.Paging, srv.Overrides, srv.Notifications = eng, eng, store
 	s.Paging = eng
 
