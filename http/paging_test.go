@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -513,4 +514,27 @@ func TestMultiAckThroughPlainAck(t *testing.T) {
 			t.Fatal("the web UI's ack did not count the second person")
 		}
 	})
+}
+
+// TestClientQueuedAnswer: a 202 whose body is {"error": …} is a paging
+// command still queued for the escalation leader, and the client says so
+// with EQUEUED; any other 202 (a started drill) is a result.
+func TestClientQueuedAnswer(t *testing.T) {
+	body := `{"error":"paging command 7 (page) is queued"}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	c := &Client{URL: srv.URL, Token: "t", HTTP: srv.Client()}
+	_, err := c.Page(context.Background(), PageRequest{Role: "ops", Text: "x"})
+	if quench.ErrorCode(err) != quench.EQUEUED || quench.ErrorMessage(err) != "paging command 7 (page) is queued" {
+		t.Fatalf("queued: %v", err)
+	}
+	body = `{"people":["bob"],"notifications":[]}`
+	res, err := c.Page(context.Background(), PageRequest{Role: "ops", Text: "x"})
+	if err != nil || len(res.People) != 1 {
+		t.Fatalf("a 202 with a result: %+v %v", res, err)
+	}
 }

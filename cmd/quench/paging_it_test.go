@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -234,5 +237,86 @@ func crashStorm(t *testing.T, bin string, db []string, n int) {
 	}
 	if dups > before {
 		t.Errorf("%d duplicates, but only %d pages had gone out before the crash", dups, before)
+	}
+}
+
+// TestPagingCommandsOnNonLeader runs two quench serve processes on one
+// PostgreSQL and sends `quench page`, `quench escalate` and `quench notify
+// test` to the one that does not lead escalation, as a load balancer
+// would: each works (the leader runs it from the paging command queue),
+// pages arrive, and the audit trail names the person who asked.
+func TestPagingCommandsOnNonLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs real processes; skipped with -short")
+	}
+	dsn := sqldbtest.DSN(t, sqldb.DialectPostgres)
+	bin := itBuildQuench(t)
+	log := newPageLog(t, "s3cret")
+	cfg := pagingConfig(t, log.srv.URL)
+	db := []string{"--db", dsn}
+	data := t.TempDir()
+	ingest := itCreateToken(t, bin, data, db, "ingest", "noleader-ingest")
+	carol := itCreateToken(t, bin, data, db, "responder", "carol")
+	admin := itCreateToken(t, bin, data, db, "admin", "noleader-admin")
+	a := itStartServeWith(t, bin, t.TempDir(), db, cfg)
+	waitLog(t, a, "this server leads escalation")
+	b := itStartServeWith(t, bin, t.TempDir(), db, cfg)
+
+	ingestGeneric(t, a.url, ingest, "noleader")
+	if !log.waitFor(15*time.Second, func() bool { return len(log.byInc) == 1 }) {
+		t.Fatalf("the leader did not page:\n%s", a.log())
+	}
+	var id int64
+	log.mu.Lock()
+	for k := range log.byInc {
+		id = k
+	}
+	log.mu.Unlock()
+	cli := func(token string, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if code := run(ctx, append(args, "--url", b.url, "--token", token), strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("quench %s on the server that does not lead: exit %d\n%s%s\nleader:\n%s\nother:\n%s",
+				strings.Join(args, " "), code, stdout.String(), stderr.String(), a.log(), b.log())
+		}
+		return stdout.String()
+	}
+	arrived := func(what string, match func(key string) bool) {
+		t.Helper()
+		if !log.waitFor(15*time.Second, func() bool {
+			for k := range log.count {
+				if match(k) {
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("%s never arrived:\n%s", what, a.log())
+		}
+	}
+
+	if out := cli(carol, "page", "backend-lead", "join the bridge", "--incident", strconv.FormatInt(id, 10)); !strings.Contains(out, "paged bob") {
+		t.Errorf("quench page: %s", out)
+	}
+	arrived("the page to bob", func(k string) bool { return strings.HasPrefix(k, "m") && strings.Contains(k, "-bob-") })
+	cli(carol, "escalate", strconv.FormatInt(id, 10))
+	arrived("the escalation by hand", func(k string) bool { return strings.HasPrefix(k, "e") && strings.Contains(k, fmt.Sprintf("-i%d-", id)) })
+	if out := cli(carol, "notify", "test", "alice"); !regexp.MustCompile(`hook\s+webhook\s+ok`).MatchString(out) {
+		t.Errorf("quench notify test: %s", out)
+	}
+
+	out := cli(admin, "audit", "--limit", "1000", "--json")
+	for _, action := range []string{"paging.page", "paging.escalate", "paging.test"} {
+		if !regexp.MustCompile(`"actor":\s*"carol",\s*"action":\s*"` + regexp.QuoteMeta(action) + `"`).MatchString(out) {
+			t.Errorf("the audit trail lacks %s by carol:\n%s", action, out)
+		}
+	}
+	if strings.Contains(b.log(), "another server holds the lead") {
+		t.Errorf("the server that does not lead refused a command:\n%s", b.log())
+	}
+	if n := strings.Count(a.log(), "ran a paging command for another server"); n != 3 {
+		t.Errorf("the leader ran %d commands for the other server, want 3:\n%s", n, a.log())
 	}
 }
