@@ -194,6 +194,10 @@ type EscalationStore interface {
 	// LinkKey returns the key that signs one-time links, made on first use
 	// and shared by every server of the database.
 	LinkKey(ctx context.Context) ([]byte, error)
+	// DiagnosisEvents returns, per incident, the timeline events a page's
+	// diagnosis verdict reads (steps started, finished and refused, and
+	// diagnosis_shared), oldest first, in one query for many incidents.
+	DiagnosisEvents(ctx context.Context, incidentIDs []int64) (map[int64][]TimelineEvent, error)
 }
 
 // PagingService is the escalation engine's face to the API and the CLI.

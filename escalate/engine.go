@@ -91,6 +91,9 @@ type Engine struct {
 	limits  map[string]*personLimit
 	linkKey []byte
 
+	verdicts verdictCache   // diagnosis views read ahead of steps
+	readers  sync.WaitGroup // read-aheads under way
+
 	idleMu   sync.Mutex
 	inflight int
 	idle     chan struct{}
@@ -215,6 +218,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		stopSends()
 		close(e.results)
 		<-writerDone
+		e.readers.Wait()
 	}()
 
 	t := time.NewTimer(time.Hour)
@@ -473,6 +477,8 @@ func (e *Engine) handleEvent(ctx context.Context, ev quench.IncidentEvent) {
 		if tr := e.tracked[ev.IncidentID]; tr != nil {
 			tr.incident.Severity = ev.Severity
 		}
+	case quench.IncidentStepStarted, quench.IncidentStepFinished, quench.IncidentStepRefused:
+		e.verdicts.forget(ev.IncidentID) // the diagnosis moved on
 	}
 }
 
@@ -480,6 +486,7 @@ func (e *Engine) handleEvent(ctx context.Context, ev quench.IncidentEvent) {
 // escalation has not stopped is tracked and scheduled, every pending
 // notification is scheduled, and anything else is forgotten.
 func (e *Engine) reload(ctx context.Context) error {
+	e.verdicts.forget(0) // step events may have been lost too
 	open, err := e.Store.OpenEscalations(ctx)
 	if err != nil {
 		return fmt.Errorf("escalate: load open escalations: %w", err)

@@ -739,7 +739,25 @@ func TestPageCarriesDiagnosisVerdict(t *testing.T) {
 		}
 	}
 	record(id, quench.EventStepFinished, "ping", `{"step":"ping","section":"Quick diagnosis","exit_code":0}`)
+	// The repeat of step 1 is due at 5:00 and read ahead at 4:55; the
+	// last step's result comes in between, and the page says so.
+	e.advance(4*time.Minute + 56*time.Second)
 	record(id, quench.EventStepFinished, "disk", `{"step":"disk","section":"Quick diagnosis","exit_code":1}`)
+	e.advance(4 * time.Second)
+	var repeat []sent
+	for _, s := range e.sent() {
+		if s.at.Equal(start.Add(5 * time.Minute)) {
+			repeat = append(repeat, s)
+		}
+	}
+	if len(repeat) != 2 {
+		t.Fatalf("the repeat sent %v", repeat)
+	}
+	for _, s := range repeat {
+		if s.verdict != "diagnosis done: 1 of 2 steps failed (disk: exit 1)" {
+			t.Errorf("%s: verdict %q after the diagnosis ended", s, s.verdict)
+		}
+	}
 	other := e.open("diag-2", quench.SeverityCritical, "")
 	e.sent()
 	record(other, quench.EventDiagnosisShared, "", fmt.Sprintf(`{"shared_with":%d,"runbook":"diag"}`, id))

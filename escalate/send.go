@@ -240,11 +240,7 @@ func (e *Engine) message(ctx context.Context, n *quench.Notification, now time.T
 		m.Incident = in
 		m.Runbook = title
 		if n.Kind == quench.MessagePage || n.Kind == quench.MessageManual || n.Kind == quench.MessageNotify {
-			var rb *quench.Runbook
-			if in.RunbookID != "" && e.Runbooks != nil {
-				rb, _ = e.Runbooks.FindRunbook(ctx, in.RunbookID)
-			}
-			d := e.diagnosis(ctx, in, rb)
+			d := e.diagnosis(ctx, in)
 			m.Diagnosis = d.verdict
 			if n.Channel == quench.ContactEmail {
 				m.Summary = d.summary

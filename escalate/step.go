@@ -57,9 +57,21 @@ func (e *Engine) fireSteps(ctx context.Context, trs []*tracked) {
 			}
 			continue
 		}
+		ahead := make([]*quench.Incident, 0, len(chunk))
+		soon := e.Now().Add(time.Second)
 		for j, tr := range chunk {
+			due := tr.state.NextAt
 			tr.state = next[j]
 			e.schedule(tr)
+			// A step due in a second or more is read ahead; one due now
+			// (an incident just opened) reads as it sends.
+			if len(changes[j].Notifications) > 0 && due.After(soon) {
+				in := *tr.incident // the loop owns tracked incidents
+				ahead = append(ahead, &in)
+			}
+		}
+		if len(ahead) > 0 {
+			e.readAhead(ctx, ahead)
 		}
 		for _, n := range inserted {
 			e.queue(n)

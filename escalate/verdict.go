@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/quench-sh/quench"
 )
@@ -35,39 +37,183 @@ type stepEventData struct {
 	Error    string `json:"error"`
 }
 
-// diagnosis reads an incident's diagnosis from its timeline: its own, or
-// that of the incident it shares one with (a storm of incidents with the
-// same runbook is diagnosed once).
-func (e *Engine) diagnosis(ctx context.Context, in *quench.Incident, runbook *quench.Runbook) diagnosisView {
-	tl, err := e.Incidents.Timeline(ctx, in.ID)
+// verdictFresh is how long a diagnosis view read ahead of a step serves
+// its sends; any step event of the incident drops it sooner.
+const verdictFresh = 30 * time.Second
+
+// verdictCache holds diagnosis views read ahead of a storm of steps, so
+// the sends after their due time read no timeline. Senders read it, the
+// loop (on step events) and the read-ahead write it.
+type verdictCache struct {
+	mu     sync.Mutex
+	m      map[int64]cachedView
+	forgot map[int64]time.Time // when a step event last dropped an incident's view
+	all    time.Time           // when every view was last dropped
+}
+
+type cachedView struct {
+	at   time.Time // wall clock: freshness, not escalation time
+	view diagnosisView
+}
+
+func (c *verdictCache) get(id int64) (diagnosisView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[id]
+	if !ok || time.Since(v.at) > verdictFresh {
+		return diagnosisView{}, false
+	}
+	return v.view, true
+}
+
+// put keeps views read from began on, except those an event dropped since
+// began: that incident's diagnosis moved on while it was read.
+func (c *verdictCache) put(views map[int64]diagnosisView, began time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.all.After(began) {
+		return
+	}
+	if c.m == nil {
+		c.m = map[int64]cachedView{}
+	}
+	for id, v := range c.m {
+		if time.Since(v.at) > verdictFresh {
+			delete(c.m, id)
+		}
+	}
+	for id, at := range c.forgot {
+		if time.Since(at) > verdictFresh {
+			delete(c.forgot, id)
+		}
+	}
+	for id, v := range views {
+		if at, ok := c.forgot[id]; ok && !at.Before(began) {
+			continue
+		}
+		c.m[id] = cachedView{at: began, view: v}
+	}
+}
+
+// forget drops an incident's view (a step of it started or ended), or
+// every view when id is 0 (events were lost).
+func (c *verdictCache) forget(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if id == 0 {
+		c.m, c.forgot, c.all = nil, nil, now
+		return
+	}
+	delete(c.m, id)
+	if c.forgot == nil {
+		c.forgot = map[int64]time.Time{}
+	}
+	c.forgot[id] = now
+}
+
+// diagnosis is what a page about an incident says of its diagnosis: read
+// ahead with its step (readAhead), or read now.
+func (e *Engine) diagnosis(ctx context.Context, in *quench.Incident) diagnosisView {
+	if v, ok := e.verdicts.get(in.ID); ok {
+		return v
+	}
+	views, err := e.readDiagnoses(ctx, []*quench.Incident{in})
 	if err != nil {
+		e.Log.Warn("escalate: read the diagnosis for a page", "incident", in.ID, "err", err)
 		return diagnosisView{}
 	}
-	prefix := ""
-	for _, ev := range tl {
-		if ev.Kind != quench.EventDiagnosisShared {
-			continue
+	return views[in.ID]
+}
+
+// readAhead reads the diagnosis views of incidents whose steps were just
+// written (Lead before they are due), off the loop, for their sends.
+func (e *Engine) readAhead(ctx context.Context, ins []*quench.Incident) {
+	e.readers.Add(1)
+	go func() {
+		defer e.readers.Done()
+		began := time.Now()
+		views, err := e.readDiagnoses(ctx, ins)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.Log.Warn("escalate: read diagnoses ahead of steps; each send reads its own", "incidents", len(ins), "err", err)
+			}
+			return
 		}
-		var d quench.DiagnosisSharedData
-		if json.Unmarshal(ev.Data, &d) != nil || d.SharedWith == 0 || d.SharedWith == in.ID {
-			continue
-		}
-		if shared, err := e.Incidents.Timeline(ctx, d.SharedWith); err == nil {
-			tl, prefix = shared, fmt.Sprintf("shared with #%d: ", d.SharedWith)
-		}
-		break
+		e.verdicts.put(views, began)
+	}()
+}
+
+// readDiagnoses reads incidents' diagnoses: their own, or that of the
+// incident each shares one with (a storm of incidents with the same
+// runbook is diagnosed once), in two queries at most.
+func (e *Engine) readDiagnoses(ctx context.Context, ins []*quench.Incident) (map[int64]diagnosisView, error) {
+	ids := make([]int64, len(ins))
+	for i, in := range ins {
+		ids[i] = in.ID
 	}
-	var expected []string
-	if runbook != nil {
-		for _, s := range runbook.StepsIn(quench.SectionDiagnosis) {
-			expected = append(expected, s.Name)
+	evs, err := e.Store.DiagnosisEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	sharedWith := map[int64]int64{}
+	var more []int64
+	for _, in := range ins {
+		for _, ev := range evs[in.ID] {
+			if ev.Kind != quench.EventDiagnosisShared {
+				continue
+			}
+			var d quench.DiagnosisSharedData
+			if json.Unmarshal(ev.Data, &d) != nil || d.SharedWith == 0 || d.SharedWith == in.ID {
+				continue
+			}
+			sharedWith[in.ID] = d.SharedWith
+			if _, ok := evs[d.SharedWith]; !ok {
+				more = append(more, d.SharedWith)
+			}
+			break
 		}
 	}
-	v := diagnosisVerdict(tl, expected)
-	if v != "" {
-		v = prefix + v
+	if len(more) > 0 {
+		others, err := e.Store.DiagnosisEvents(ctx, more)
+		if err != nil {
+			return nil, err
+		}
+		for id, list := range others {
+			evs[id] = list
+		}
 	}
-	return diagnosisView{verdict: v, summary: diagnosisSummary(tl)}
+	out := make(map[int64]diagnosisView, len(ins))
+	for _, in := range ins {
+		var expected []string
+		if rb := e.runbook(ctx, in.RunbookID); rb != nil {
+			for _, s := range rb.StepsIn(quench.SectionDiagnosis) {
+				expected = append(expected, s.Name)
+			}
+		}
+		tl, prefix := evs[in.ID], ""
+		if other, ok := sharedWith[in.ID]; ok {
+			tl, prefix = evs[other], fmt.Sprintf("shared with #%d: ", other)
+		}
+		v := diagnosisVerdict(tl, expected)
+		if v != "" {
+			v = prefix + v
+		}
+		out[in.ID] = diagnosisView{verdict: v, summary: diagnosisSummary(tl)}
+	}
+	return out, nil
+}
+
+// runbook returns a runbook of the pack, or nil.
+func (e *Engine) runbook(ctx context.Context, id string) *quench.Runbook {
+	if id == "" || e.Runbooks == nil {
+		return nil
+	}
+	rb, err := e.Runbooks.FindRunbook(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return rb
 }
 
 // diagnosisSummary is the last finished steps, one line each
