@@ -41,7 +41,7 @@ const (
 
 // callExpr classifies a simple command: its assignments and its words.
 func (c *classifier) callExpr(x *syntax.CallExpr, s *syntax.Stmt) verdict {
-	var ws []word
+	ws := make([]word, 0, len(x.Args))
 	for _, w := range x.Args {
 		ws = append(ws, c.fields(w)...)
 	}

@@ -59,12 +59,19 @@ func (c *classifier) fields(w *syntax.Word) []word {
 		}
 	}
 	src := c.source(w)
+	if len(words) == 1 {
+		out := c.split(c.segs(words[0].Parts, false))
+		for i := range out {
+			out[i].src = src
+		}
+		return out
+	}
 	var out []word
 	for _, bw := range words {
 		ss := c.segs(bw.Parts, false)
 		for _, f := range c.split(ss) {
 			f.src = src
-			f.brace = len(words) > 1
+			f.brace = true
 			out = append(out, f)
 		}
 	}
@@ -118,6 +125,17 @@ func (c *classifier) split(ss []seg) []word {
 		if !s.known {
 			return []word{c.join(ss)}
 		}
+	}
+	if len(ss) == 1 && ss[0].known && !ss[0].exp {
+		// One literal, the common case: the loop below without copying it.
+		s := ss[0]
+		switch {
+		case s.quoted:
+			return []word{{val: s.text}}
+		case s.text == "":
+			return nil
+		}
+		return []word{{val: s.text, glob: s.glob, split: s.glob, inject: s.glob && strings.ContainsAny(s.text[:1], "*?[")}}
 	}
 	var out []word
 	var cur strings.Builder

@@ -376,10 +376,9 @@ func (g *grammar) parse(args []word) (cl cmdline) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		s := a.val
-		optsDone := g.stop && len(cl.args) > 0
-		if optsDone {
-			cl.args = append(cl.args, a)
-			continue
+		if g.stop && len(cl.args) > 0 {
+			cl.args = append(cl.args, args[i:]...) // options ended at the first operand
+			break
 		}
 		if a.inject {
 			cl.fail(unk(g.name + ": argument " + a.src + " may turn into an option at run time; put it after -- or give it a fixed prefix"))
