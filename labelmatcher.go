@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MatchOp is how a label matcher compares: Alertmanager's four operators.
@@ -35,7 +36,7 @@ type LabelMatcher struct {
 	re    *regexp.Regexp
 }
 
-var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+var labelName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`) })
 
 // ParseLabelMatcher parses NAME OP VALUE, where OP is =, !=, =~ or !~ and
 // VALUE is bare text or a double-quoted Go string. EINVALID saying what is
@@ -60,7 +61,7 @@ func ParseLabelMatcher(s string) (LabelMatcher, error) {
 	if m.Op == "" {
 		return LabelMatcher{}, Errorf(EINVALID, "matcher %q: want NAME=VALUE, NAME!=VALUE, NAME=~REGEX or NAME!~REGEX", CutText(CleanText(s), 64))
 	}
-	if !labelName.MatchString(m.Name) {
+	if !labelName().MatchString(m.Name) {
 		return LabelMatcher{}, Errorf(EINVALID, "matcher %q: label name %q: want letters, digits and _, not starting with a digit", CutText(CleanText(s), 64), CutText(CleanText(m.Name), 64))
 	}
 	v := strings.TrimSpace(rest)

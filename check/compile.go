@@ -47,7 +47,7 @@ type CompileOptions struct {
 func Compile(spec Spec, opts CompileOptions) (*Check, error) {
 	s := spec.withDefaults()
 	switch {
-	case !nameRE.MatchString(s.Name):
+	case !nameRE().MatchString(s.Name):
 		return nil, fieldErr("name", "%q: want 1 to 63 of a-z, 0-9, '-', '_', '.', starting with a letter or digit", s.Name)
 	case s.Interval < MinInterval:
 		return nil, fieldErr("interval", "%s: want at least %s", s.Interval, MinInterval)

@@ -9,13 +9,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync"
 )
 
 // DefaultDockerSocket is where the Docker Engine API listens.
 const DefaultDockerSocket = "/var/run/docker.sock"
 
 // containerName is what Docker accepts as a container name or id.
-var containerName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var containerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 type containerProbe struct {
 	name   string
@@ -23,7 +24,7 @@ type containerProbe struct {
 }
 
 func newContainerProbe(s ContainerSpec) (*containerProbe, error) {
-	if !containerName.MatchString(s.Name) {
+	if !containerName().MatchString(s.Name) {
 		return nil, fieldErr("container.name", "%q: want a container name or id", s.Name)
 	}
 	socket := s.Socket

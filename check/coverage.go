@@ -2,16 +2,17 @@ package check
 
 import (
 	"regexp"
+	"sync"
 
 	"github.com/quench-sh/quench"
 )
 
 // selfSourced matches a match expression that only alerts quench raises
 // itself can satisfy: it requires source check or heartbeat.
-var selfSourced = regexp.MustCompile(`source\s*==\s*"(check|heartbeat)"`)
+var selfSourced = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`source\s*==\s*"(check|heartbeat)"`) })
 
 // checkNamed finds the check names a match expression tests for.
-var checkNamed = regexp.MustCompile(`check\s*==\s*"([^"]+)"`)
+var checkNamed = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`check\s*==\s*"([^"]+)"`) })
 
 // Unreached returns the ids of runbooks that neither a configured check
 // nor an outside alert can reach, in the pack's order: no check names the
@@ -49,10 +50,10 @@ func Unreached(runbooks []*quench.Runbook, checks []*Check, router quench.Router
 
 func reachable(rb *quench.Runbook, checks map[string]bool) bool {
 	for _, m := range rb.Match {
-		if !selfSourced.MatchString(m.Expr) {
+		if !selfSourced().MatchString(m.Expr) {
 			return true
 		}
-		for _, sub := range checkNamed.FindAllStringSubmatch(m.Expr, -1) {
+		for _, sub := range checkNamed().FindAllStringSubmatch(m.Expr, -1) {
 			if checks[sub[1]] {
 				return true
 			}

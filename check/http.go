@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // maxHTTPBody is how much of a response a check reads; the rest is
@@ -24,7 +25,7 @@ type httpProbe struct {
 }
 
 // statusVar finds the variable status in a condition (not body.status).
-var statusVar = regexp.MustCompile(`(^|[^.\w])status\b`)
+var statusVar = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[^.\w])status\b`) })
 
 func newHTTPProbe(s HTTPSpec, conds []string) (*httpProbe, error) {
 	method := strings.ToUpper(s.Method)
@@ -48,7 +49,7 @@ func newHTTPProbe(s HTTPSpec, conds []string) (*httpProbe, error) {
 	p := &httpProbe{spec: s, method: method}
 	for _, c := range conds {
 		p.wantHeaders = p.wantHeaders || strings.Contains(c, "headers")
-		p.condStatus = p.condStatus || statusVar.MatchString(c)
+		p.condStatus = p.condStatus || statusVar().MatchString(c)
 	}
 	return p, nil
 }

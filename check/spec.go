@@ -8,6 +8,7 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/quench-sh/quench"
@@ -138,7 +139,7 @@ type CommandSpec struct {
 
 // nameRE is what a check's name may be: it is the dedup key, a label
 // value and part of URLs.
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`) })
 
 // Kind returns the kind of the section that is set, "" when none is and
 // an error when several are.

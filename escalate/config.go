@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -144,9 +145,9 @@ const (
 )
 
 var (
-	idPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
-	e164         = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	clockPattern = regexp.MustCompile(`^([01][0-9]|2[0-4]):([0-5][0-9])$`)
+	idPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`) })
+	e164         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`) })
+	clockPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-4]):([0-5][0-9])$`) })
 )
 
 // Parse validates an on-call file's content; path is for messages.
@@ -238,7 +239,7 @@ func (c *checker) err() error {
 
 // keyPath quotes a map key for a YAML path when it needs it.
 func keyPath(base, key string) string {
-	if idPattern.MatchString(key) && !strings.Contains(key, ".") {
+	if idPattern().MatchString(key) && !strings.Contains(key, ".") {
 		return base + "." + key
 	}
 	return base + "." + strconv.Quote(key)
@@ -324,7 +325,7 @@ func (c *checker) build(y *fileYAML) *quench.OnCallConfig {
 func (c *checker) person(at string, py personYAML) quench.Person {
 	p := quench.Person{ID: py.ID, Name: py.Name, TimeZone: py.TimeZone, SMSAtNight: py.SMSAtNight, Admin: py.Admin,
 		NightStart: DefaultNightStart, NightEnd: DefaultNightEnd, Rules: map[quench.Urgency][]quench.NotificationRule{}}
-	if !idPattern.MatchString(py.ID) {
+	if !idPattern().MatchString(py.ID) {
 		c.errf(at+".id", "person id %q: want lower-case letters, digits, '.', '_' or '-' (it is also their token name)", py.ID)
 		p.ID = ""
 		return p
@@ -348,7 +349,7 @@ func (c *checker) person(at string, py personYAML) quench.Person {
 		if cm.Name == "" {
 			cm.Name = cy.Kind
 		}
-		if !idPattern.MatchString(cm.Name) {
+		if !idPattern().MatchString(cm.Name) {
 			c.errf(cat+".name", "contact name %q: want lower-case letters, digits, '.', '_' or '-'", cm.Name)
 			continue
 		}
@@ -411,7 +412,7 @@ func checkAddress(cm quench.ContactMethod) error {
 			return fmt.Errorf("email address %q is not an address like ops@example.com", cm.Address)
 		}
 	case quench.ContactSMS:
-		if !e164.MatchString(cm.Address) {
+		if !e164().MatchString(cm.Address) {
 			return fmt.Errorf("SMS number %q: want E.164, like +4915112345678", cm.Address)
 		}
 	case quench.ContactSlack:
@@ -431,7 +432,7 @@ func checkAddress(cm quench.ContactMethod) error {
 
 // parseClock reads "HH:MM" (24:00 allowed) as minutes after midnight.
 func parseClock(s string) (int, error) {
-	m := clockPattern.FindStringSubmatch(s)
+	m := clockPattern().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("%q: want HH:MM", s)
 	}
@@ -450,7 +451,7 @@ var weekdays = map[string]time.Weekday{
 
 func (c *checker) schedule(at string, sy scheduleYAML, people map[string]bool) quench.Schedule {
 	s := quench.Schedule{ID: sy.ID, Name: sy.Name, TimeZone: sy.TimeZone}
-	if !idPattern.MatchString(sy.ID) {
+	if !idPattern().MatchString(sy.ID) {
 		c.errf(at+".id", "schedule id %q: want lower-case letters, digits, '.', '_' or '-'", sy.ID)
 		s.ID = ""
 		return s

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/quench-sh/quench"
 )
@@ -99,7 +100,9 @@ func (e *Engine) links(ctx context.Context) (*Links, error) {
 	return e.Links, nil
 }
 
-var smsCommand = regexp.MustCompile(`(?i)^\s*(ack|res|resolve|acknowledge)\s*#?\s*([0-9]{1,18})\s*$`)
+var smsCommand = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*(ack|res|resolve|acknowledge)\s*#?\s*([0-9]{1,18})\s*$`)
+})
 
 // SMSReply handles a text: "ACK 123" acknowledges incident 123 and
 // "RES 123" resolves it, as the person whose SMS contact is the sender.
@@ -117,7 +120,7 @@ func (e *Engine) SMSReply(ctx context.Context, from, body string) (string, error
 	if person == "" {
 		return "quench does not know this number.", quench.Errorf(quench.EFORBIDDEN, "no person has SMS number %s", from)
 	}
-	m := smsCommand.FindStringSubmatch(body)
+	m := smsCommand().FindStringSubmatch(body)
 	if m == nil {
 		return "Reply ACK <incident> or RES <incident>, e.g. ACK 123.", quench.Errorf(quench.EINVALID, "not a command: %q", body)
 	}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/quench-sh/quench"
 	"github.com/quench-sh/quench/shell"
@@ -27,7 +28,7 @@ const (
 var pipeReaders = []string{"jq", "grep", "egrep", "fgrep"}
 
 // cancelCall finds the backend-signalling functions in SQL text.
-var cancelCall = regexp.MustCompile(`(?i)\bpg_(cancel|terminate)_backend\s*\(`)
+var cancelCall = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)\bpg_(cancel|terminate)_backend\s*\(`) })
 
 // stepHazards returns the warnings about one step's script.
 func stepHazards(path string, s quench.Step) []Problem {
@@ -90,7 +91,7 @@ func hazards(path string, s quench.Step, invs []shell.Invocation) []Problem {
 			warn(line(inv), RuleExecTimeout, "docker compose exec -T SERVICE timeout 20 COMMAND",
 				"step %q runs a command in a container without timeout inside it: the step's timeout kills the docker client, and the command goes on running in the container", s.Name)
 		}
-		if cancelCall.MatchString(inv.Text) && !strings.Contains(inv.Text, "backend_type") {
+		if cancelCall().MatchString(inv.Text) && !strings.Contains(inv.Text, "backend_type") {
 			warn(line(inv), RuleBackendFilter, "add backend_type = 'client backend' and an application_name filter that leaves pg_dump and the migration tool alone, and a read-only step that previews the same WHERE clause",
 				"step %q cancels or terminates backends without a backend_type filter: it can hit a running backup, replication or the database's own workers", s.Name)
 		}

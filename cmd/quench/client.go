@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 	"unicode"
@@ -294,7 +295,7 @@ func parseID(s string) (int64, error) {
 
 // neededRole finds the role in the server's "needs an admin token or
 // better" answer.
-var neededRole = regexp.MustCompile(`needs an? (\w+) token or better`)
+var neededRole = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`needs an? (\w+) token or better`) })
 
 // clientError turns a server error into one line saying what to do.
 func clientError(err error) error {
@@ -303,7 +304,7 @@ func clientError(err error) error {
 		return fmt.Errorf("%s: check QUENCH_TOKEN", quench.ErrorMessage(err))
 	case quench.EFORBIDDEN:
 		msg := quench.ErrorMessage(err)
-		if role := neededRole.FindStringSubmatch(msg); role != nil {
+		if role := neededRole().FindStringSubmatch(msg); role != nil {
 			// The role is too low: say how to get one that is not.
 			return fmt.Errorf("%s; on the server's machine create one with `quench token create --role %s --name NAME --config …` and export it as QUENCH_TOKEN", msg, role[1])
 		}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -152,7 +153,7 @@ func parseConfig(path string, src []byte, c *Config, getenv func(string) string)
 }
 
 // envRef matches ${NAME} and ${NAME:-default}.
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
+var envRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`) })
 
 // expandEnv replaces ${NAME} and ${NAME:-default} in every string of v,
 // after parsing, so an environment value can never change the document's
@@ -161,8 +162,8 @@ func expandEnv(v reflect.Value, getenv func(string) string) error {
 	switch v.Kind() {
 	case reflect.String:
 		var missing string
-		out := envRef.ReplaceAllStringFunc(v.String(), func(ref string) string {
-			m := envRef.FindStringSubmatch(ref)
+		out := envRef().ReplaceAllStringFunc(v.String(), func(ref string) string {
+			m := envRef().FindStringSubmatch(ref)
 			name, def := m[1], m[2]
 			if val := getenv(name); val != "" {
 				return val

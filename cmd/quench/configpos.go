@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goccy/go-yaml"
@@ -115,7 +116,9 @@ func dottedPath(yamlPath string) string {
 
 // goTypeError is go-yaml's message for a value of the wrong type, which
 // names Go types and structs a person editing YAML has never seen.
-var goTypeError = regexp.MustCompile(`cannot unmarshal (\S+) into Go (?:struct field \S+|value) of type (\S+)`)
+var goTypeError = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`cannot unmarshal (\S+) into Go (?:struct field \S+|value) of type (\S+)`)
+})
 
 // yamlError turns a YAML decoding error into "path:line: message", naming
 // the key and the expected value in YAML terms rather than Go's.
@@ -126,9 +129,9 @@ func yamlError(path string, s *configSource, err error) error {
 	}
 	tk := ye.GetToken()
 	msg := ye.GetMessage()
-	if m := goTypeError.FindStringSubmatch(msg); m != nil {
+	if m := goTypeError().FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("want %s, got %s", yamlTypeName(m[2]), yamlValueName(m[1], tk))
-	} else if m := yamlKindError.FindStringSubmatch(msg); m != nil {
+	} else if m := yamlKindError().FindStringSubmatch(msg); m != nil {
 		msg = fmt.Sprintf("want %s, got %s", yamlKindName(m[2]), yamlValueName(m[1], tk))
 	} else {
 		return fmt.Errorf("%s:%d: %s", path, tk.Position.Line, msg)
@@ -155,7 +158,7 @@ func (s *configSource) keyAt(tk *token.Token) string {
 
 // yamlKindError is go-yaml's message when a scalar stands where a mapping
 // or list belongs.
-var yamlKindError = regexp.MustCompile(`^(\S+) was used where (\S+) is expected`)
+var yamlKindError = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\S+) was used where (\S+) is expected`) })
 
 // yamlKindName names a YAML node kind for a person.
 func yamlKindName(kind string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"sync"
 	"text/tabwriter"
 	"time"
 	_ "time/tzdata" // heartbeat time zones work on hosts without a zoneinfo database
@@ -29,7 +30,7 @@ type HeartbeatConfig struct {
 
 // heartbeatName is what a heartbeat may be called: it is a label value,
 // part of a dedup key and shown in URLs and tables.
-var heartbeatName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+var heartbeatName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`) })
 
 // Bounds of a heartbeat's timing: shorter periods are polling, not
 // heartbeats; a minimum grace absorbs clock skew and slow starts.
@@ -44,7 +45,7 @@ func validateHeartbeats(hs []HeartbeatConfig) error {
 	seen := map[string]bool{}
 	for i, h := range hs {
 		at := fmt.Sprintf("heartbeats[%d]", i)
-		if !heartbeatName.MatchString(h.Name) {
+		if !heartbeatName().MatchString(h.Name) {
 			return fieldErrorf(at+".name", "%q: want lower-case letters, digits, '.', '_' or '-', at most 63", h.Name)
 		}
 		if seen[h.Name] {

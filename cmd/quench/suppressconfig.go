@@ -41,7 +41,7 @@ func (c *Config) validateSuppression() error {
 	seen := map[string]bool{}
 	for i, m := range c.Maintenance {
 		at := fmt.Sprintf("maintenance[%d]", i)
-		if !heartbeatName.MatchString(m.Name) {
+		if !heartbeatName().MatchString(m.Name) {
 			return fieldErrorf(at+".name", "%q: want lower-case letters, digits, '.', '_' or '-', at most 63", m.Name)
 		}
 		if seen[m.Name] {
