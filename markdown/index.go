@@ -90,7 +90,19 @@ func escapeCell(s string) string {
 }
 
 func escapeLinkText(s string) string {
-	return strings.NewReplacer("[", `\[`, "]", `\]`).Replace(s)
+	// Not a strings.Replacer: building one allocates a 256-entry table,
+	// for every title of the index.
+	if !strings.ContainsAny(s, "[]") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '[' || s[i] == ']' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // ReplaceIndex returns readme with the text between the index markers
