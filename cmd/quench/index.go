@@ -35,6 +35,7 @@ and the exit status is 1. Runbook problems that would make the index wrong
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
+			defer collectLate()()
 			p, ps, err := markdown.Load(dir)
 			if err != nil {
 				return dirError(cmd, err)

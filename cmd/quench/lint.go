@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -51,6 +52,7 @@ Exit status: 0 when clean, 1 when there are problems, 2 on a usage error.`,
 				return usageError(cmd, fmt.Errorf("--format must be text or json, not %q", format))
 			}
 			dir := dirArg(args)
+			defer collectLate()()
 			pack, ps, err := markdown.Load(dir)
 			if err != nil {
 				return dirError(cmd, err)
@@ -135,6 +137,21 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// collectLate makes the garbage collector let the heap grow to five
+// times what is live instead of twice, for a command that reads a runbook
+// pack and exits, and returns the function that restores the setting.
+// Linting the shipped pack allocates about 7 MB over 2 MB live, which took
+// two or three collections (each scanning the binary's roots), about a
+// tenth of quench lint's CPU time; the larger heap costs fewer page faults
+// than that. A large pack still collects, in proportion to what it keeps.
+func collectLate() (restore func()) {
+	gc := debug.SetGCPercent(lateCollectPercent)
+	return func() { debug.SetGCPercent(gc) }
+}
+
+// lateCollectPercent is collectLate's GOGC.
+const lateCollectPercent = 400
 
 func dirArg(args []string) string {
 	if len(args) > 0 {
