@@ -203,6 +203,20 @@ func crashStorm(t *testing.T, bin string, db []string, n int) {
 		t.Fatalf("no pages before the kill:\n%s", srv.log())
 	}
 	srv.kill(t)
+	// Requests the server wrote before it died may still be read by the
+	// receiver after the kill: they went out before the crash, so wait
+	// until arrivals stop before counting them.
+	settled := -1
+	for range 50 {
+		log.mu.Lock()
+		got := len(log.byInc)
+		log.mu.Unlock()
+		if got == settled {
+			break
+		}
+		settled = got
+		time.Sleep(200 * time.Millisecond)
+	}
 	log.mu.Lock()
 	before := len(log.byInc)
 	for key, c := range log.count {
