@@ -256,9 +256,6 @@ func launcherChild(base string, stderr io.Writer) int {
 			return 0 // the server closed it, or died
 		}
 		rep := launch(req, fds, devNull)
-		for _, fd := range fds {
-			unix.Close(fd)
-		}
 		if err := writeMsg(conn, rep, -1); err != nil {
 			return 0
 		}
@@ -288,11 +285,24 @@ func selfCheck(base string) error {
 
 // launch starts one confined process as a sibling of the launcher: a
 // child of the server.
+// It closes fds: each is wrapped in an *os.File and closed through it
+// once, because an *os.File closes its descriptor again when collected,
+// and a descriptor closed twice may by then be a later request's output
+// pipe (whose step then lost its output and its writes failed).
 func launch(req request, fds []int, devNull *os.File) reply {
-	if len(fds) != 1 || len(req.Argv) == 0 {
+	files := make([]*os.File, len(fds))
+	for i, fd := range fds {
+		files[i] = os.NewFile(uintptr(fd), "out")
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	if len(files) != 1 || len(req.Argv) == 0 {
 		return reply{Err: "bad request"}
 	}
-	out := os.NewFile(uintptr(fds[0]), "out")
+	out := files[0]
 	p, err := os.StartProcess(req.Argv[0], req.Argv, &os.ProcAttr{
 		Dir: req.Dir, Env: req.Env, Files: []*os.File{devNull, out, out},
 		Sys: &syscall.SysProcAttr{Setpgid: true, Cloneflags: syscall.CLONE_PARENT},

@@ -214,7 +214,7 @@ func TestHostileLabelsThroughEveryIngestRoute(t *testing.T) {
 			}
 			json.Unmarshal(ev.Data, &d)
 			if d.ExitCode != 0 {
-				t.Errorf("incident %d: step %s exited %d: %s", inc.ID, d.Step, d.ExitCode, d.Output)
+				t.Errorf("incident %d: step %s exited %d: %s (%s)", inc.ID, d.Step, d.ExitCode, d.Output, ev.Data)
 			}
 			finished[d.Step] = d.Output
 		}
