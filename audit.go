@@ -33,6 +33,11 @@ const (
 	AuditFailed  = "failed"
 )
 
+// SystemActor is who quench itself acts as in timelines and the audit
+// trail: the automatic diagnosis, escalation, anything no person or check
+// started.
+const SystemActor = "system"
+
 // AuditEntry is one link of the append-only, hash-chained audit trail.
 // Hash covers every other field and PrevHash, so editing or deleting any
 // entry breaks the chain at that point.

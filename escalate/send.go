@@ -368,14 +368,14 @@ func (e *Engine) record(o outcome) quench.NotificationOutcome {
 		what += ": held back in a storm, folded into one summary"
 	}
 	if n.IncidentID != 0 && kind != "" {
-		r.Event = &quench.TimelineEvent{IncidentID: n.IncidentID, At: r.At, Kind: kind, Actor: actorSystem, Text: what}
+		r.Event = &quench.TimelineEvent{IncidentID: n.IncidentID, At: r.At, Kind: kind, Actor: quench.SystemActor, Text: what}
 	}
 	if action != "" {
 		subject := incidentSubject(n.IncidentID)
 		if n.IncidentID == 0 {
 			subject = "person/" + n.Person
 		}
-		r.Audit = &quench.AuditEntry{At: r.At, Actor: actorSystem, Action: action, Subject: subject, Outcome: auditOutcome,
+		r.Audit = &quench.AuditEntry{At: r.At, Actor: quench.SystemActor, Action: action, Subject: subject, Outcome: auditOutcome,
 			Data: mustJSON(map[string]any{"key": n.Key, "channel": n.Channel, "attempts": r.Attempts, "error": r.Error})}
 	}
 	return r

@@ -12,9 +12,6 @@ import (
 	"github.com/quench-sh/quench"
 )
 
-// actorSystem is who the engine acts as in timelines and the audit trail.
-const actorSystem = "system"
-
 // applyChunk bounds the incidents of one transaction, so a storm of steps
 // commits in pieces that each hand their sends over quickly.
 const applyChunk = 500
@@ -104,8 +101,8 @@ func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, 
 				if len(st.Steps) == 0 {
 					text = "no escalation role: the runbook names none and the pack has no roles"
 				}
-				events = append(events, quench.TimelineEvent{IncidentID: id, At: at, Kind: quench.EventPaged, Actor: actorSystem, Text: text})
-				audit = append(audit, quench.AuditEntry{At: at, Actor: actorSystem, Action: "paging.exhausted", Subject: incidentSubject(id)})
+				events = append(events, quench.TimelineEvent{IncidentID: id, At: at, Kind: quench.EventPaged, Actor: quench.SystemActor, Text: text})
+				audit = append(audit, quench.AuditEntry{At: at, Actor: quench.SystemActor, Action: "paging.exhausted", Subject: incidentSubject(id)})
 				st.Stopped = true
 				return st, quench.EscalationChange{State: &st, Events: events, Audit: audit}
 			}
@@ -122,7 +119,7 @@ func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, 
 			if err != nil {
 				why = quench.ErrorMessage(err)
 			}
-			events = append(events, quench.TimelineEvent{IncidentID: id, At: at, Kind: quench.EventPaged, Actor: actorSystem,
+			events = append(events, quench.TimelineEvent{IncidentID: id, At: at, Kind: quench.EventPaged, Actor: quench.SystemActor,
 				Text: fmt.Sprintf("step %d (%s): %s; going on to the next step", st.Step, role, why)})
 			continue
 		}
@@ -155,9 +152,9 @@ func (e *Engine) nextStep(cfg *quench.OnCallConfig, res *Resolver, tr *tracked, 
 		}
 		st.AckedBy = nil
 		data, _ := json.Marshal(map[string]any{"step": st.Step, "round": st.Round, "role": role, "people": people, "urgency": urgency})
-		events = append(events, quench.TimelineEvent{IncidentID: id, At: at, Kind: quench.EventPaged, Actor: actorSystem,
+		events = append(events, quench.TimelineEvent{IncidentID: id, At: at, Kind: quench.EventPaged, Actor: quench.SystemActor,
 			Text: fmt.Sprintf("step %d (%s): %s %s", st.Step, role, verb, strings.Join(people, ", ")), Data: data})
-		audit = append(audit, quench.AuditEntry{At: at, Actor: actorSystem, Action: "paging.step", Subject: incidentSubject(id), Data: data})
+		audit = append(audit, quench.AuditEntry{At: at, Actor: quench.SystemActor, Action: "paging.step", Subject: incidentSubject(id), Data: data})
 		st.NextAt = at.Add(pol.StepDelay)
 		return st, quench.EscalationChange{State: &st, Notifications: rows, Events: events, Audit: audit}
 	}

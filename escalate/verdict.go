@@ -11,10 +11,6 @@ import (
 	"github.com/quench-sh/quench"
 )
 
-// diagnosisActor is who runs the automatic diagnosis (runner.SystemActor):
-// steps a person ran later are not part of the verdict.
-const diagnosisActor = "system"
-
 // maxVerdictFailures bounds the failed steps a verdict names.
 const maxVerdictFailures = 3
 
@@ -245,7 +241,8 @@ func diagnosisVerdict(tl []quench.TimelineEvent, expected []string) string {
 	results := map[string]*result{}
 	var order []string
 	for _, ev := range tl {
-		if ev.Actor != diagnosisActor || (ev.Kind != quench.EventStepStarted && ev.Kind != quench.EventStepFinished && ev.Kind != quench.EventStepRefused) {
+		// Steps a person ran later are not part of the diagnosis.
+		if ev.Actor != quench.SystemActor || (ev.Kind != quench.EventStepStarted && ev.Kind != quench.EventStepFinished && ev.Kind != quench.EventStepRefused) {
 			continue
 		}
 		var d stepEventData

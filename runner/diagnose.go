@@ -241,7 +241,7 @@ func (r *Runner) autoRun(env incidentEnv, step quench.Step) {
 	p := &plan{
 		key:  stepKey{incidentID: env.incident.ID, section: step.Section, name: step.Name},
 		step: step, class: c.class, reason: c.reason, target: c.target, runner: c.runner,
-		timeout: r.stepTimeout(step), actor: SystemActor,
+		timeout: r.stepTimeout(step), actor: quench.SystemActor,
 	}
 	var refusal string
 	switch {

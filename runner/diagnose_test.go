@@ -49,7 +49,7 @@ func TestDiagnosisRunsWhenAnIncidentOpens(t *testing.T) {
 		if ev.ExitCode == nil || *ev.ExitCode != tt.exit || ev.Output != tt.output || ev.Section != tt.section {
 			t.Errorf("%s: exit %v output %q section %q, want exit %d output %q section %q", tt.step, ev.ExitCode, ev.Output, ev.Section, tt.exit, tt.output, tt.section)
 		}
-		if ev.Target != "local" || ev.Class != quench.ReadOnly || ev.Actor != SystemActor || ev.DurationMS == nil ||
+		if ev.Target != "local" || ev.Class != quench.ReadOnly || ev.Actor != quench.SystemActor || ev.DurationMS == nil ||
 			len(ev.OutputSHA256) != 64 || ev.DryRun || ev.Command == "" {
 			t.Errorf("%s: finished event data incomplete: %s", tt.step, ev.Raw)
 		}
@@ -63,7 +63,7 @@ func TestDiagnosisRunsWhenAnIncidentOpens(t *testing.T) {
 	// One audit entry per command run, with its outcome.
 	outcomes := map[string]string{}
 	for _, a := range e.auditEntries() {
-		if a.Action != "step.run" || a.Actor != SystemActor {
+		if a.Action != "step.run" || a.Actor != quench.SystemActor {
 			t.Errorf("audit entry %s by %s, want step.run by system", a.Action, a.Actor)
 		}
 		var d auditData

@@ -131,7 +131,7 @@ func (r *Runner) resume(ctx context.Context, id int64, steps []quench.Step) []qu
 	done := map[key]bool{}
 	for _, ev := range tl {
 		var m stepMark
-		if ev.Actor != SystemActor || json.Unmarshal(ev.Data, &m) != nil || m.Step == "" {
+		if ev.Actor != quench.SystemActor || json.Unmarshal(ev.Data, &m) != nil || m.Step == "" {
 			continue
 		}
 		k := key{m.Section, m.Step}
@@ -146,8 +146,8 @@ func (r *Runner) resume(ctx context.Context, id int64, steps []quench.Step) []qu
 	for k := range open {
 		text := "step " + k.step + " was interrupted: quench stopped before it finished; the diagnosis runs it again"
 		if _, err := r.StepLog.RecordStep(ctx, quench.StepRecord{Step: k.step, Event: quench.TimelineEvent{
-			IncidentID: id, Kind: quench.EventStepFinished, Actor: SystemActor, Text: text,
-			Data: mustJSON(finishedData{stepInfo: stepInfo{Step: k.step, Section: k.section, Actor: SystemActor},
+			IncidentID: id, Kind: quench.EventStepFinished, Actor: quench.SystemActor, Text: text,
+			Data: mustJSON(finishedData{stepInfo: stepInfo{Step: k.step, Section: k.section, Actor: quench.SystemActor},
 				ExitCode: -1, Canceled: true, Error: "interrupted"}),
 		}}); err != nil {
 			r.Logger.Error("runner: mark an interrupted step", "incident", id, "step", k.step, "err", err)

@@ -50,9 +50,6 @@ const (
 // LocalTarget is the target of steps that name none; Targets must hold it.
 const LocalTarget = "local"
 
-// SystemActor is the actor of automatic diagnosis runs.
-const SystemActor = "system"
-
 // bookkeepingTimeout bounds the timeline and audit writes of a step that
 // was cancelled, so Close still records how it ended.
 const bookkeepingTimeout = 10 * time.Second

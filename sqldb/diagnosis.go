@@ -167,7 +167,7 @@ func (b *batchTx) queueDiagnoses(ctx context.Context) error {
 			_, err = b.ExecContext(ctx, `INSERT INTO diagnoses (incident_id, runbook_id, status, queued_at, finished_at, shared_with)
 				VALUES ($1, $2, 'done', $3, $3, $4)`, st.id, key, b.now, shared)
 			if err == nil {
-				b.event(st, b.now, quench.EventDiagnosisShared, "system",
+				b.event(st, b.now, quench.EventDiagnosisShared, quench.SystemActor,
 					fmt.Sprintf("diagnosis shared with incident #%d: same runbook %s, opened within %s; see its timeline", shared, key, b.db.shareWithin),
 					string(auditData(quench.DiagnosisSharedData{SharedWith: shared, Runbook: key})))
 			}

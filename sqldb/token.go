@@ -94,7 +94,7 @@ func (s *TokenService) CreateToken(ctx context.Context, name string, role quench
 			name, string(role), hashSecret(secret), t.CreatedAt).Scan(&t.ID); err != nil {
 			return fmt.Errorf("sqldb: create token: %w", err)
 		}
-		_, err := tx.audit(ctx, quench.AuditEntry{At: t.CreatedAt, Actor: "system", Action: quench.AuditTokenCreate,
+		_, err := tx.audit(ctx, quench.AuditEntry{At: t.CreatedAt, Actor: quench.SystemActor, Action: quench.AuditTokenCreate,
 			Subject: "token/" + name, Data: auditData(map[string]string{"role": string(role)})})
 		return err
 	})
