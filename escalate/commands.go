@@ -1,6 +1,7 @@
 package escalate
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -157,7 +158,7 @@ func (e *Engine) runCommand(ctx context.Context, c quench.PagingCommand) {
 		e.Log.Error("escalate: record paging command result", "command", c.ID, "err", err)
 	}
 	e.Log.Info("escalate: ran a paging command for another server", "command", c.ID, "kind", c.Kind, "actor", c.Actor,
-		"outcome", orElse(r.ErrorCode, "ok"))
+		"outcome", cmp.Or(r.ErrorCode, "ok"))
 }
 
 // execute runs a command on this server's loop, without routing it again.
@@ -195,12 +196,4 @@ func (e *Engine) execute(ctx context.Context, c quench.PagingCommand) (any, erro
 		return nil, e.countAckNow(ctx, a.Incident, c.Actor)
 	}
 	return nil, quench.Errorf(quench.EINVALID, "paging command %d: unknown kind %q", c.ID, c.Kind)
-}
-
-// orElse returns a unless it is empty, then b.
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

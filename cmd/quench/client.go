@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,21 +36,12 @@ func (f *clientFlags) register(cmd *cobra.Command) {
 }
 
 func (f *clientFlags) client() (*quenchhttp.Client, error) {
-	u := firstNonEmpty(f.url, os.Getenv("QUENCH_URL"), "http://127.0.0.1:8080")
-	tok := firstNonEmpty(f.token, os.Getenv("QUENCH_TOKEN"))
+	u := cmp.Or(f.url, os.Getenv("QUENCH_URL"), "http://127.0.0.1:8080")
+	tok := cmp.Or(f.token, os.Getenv("QUENCH_TOKEN"))
 	if tok == "" {
 		return nil, fmt.Errorf("no token: set QUENCH_TOKEN (create one with: quench token create --role responder --name $USER)")
 	}
 	return &quenchhttp.Client{URL: strings.TrimRight(u, "/"), Token: tok}, nil
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 const clientLong = `

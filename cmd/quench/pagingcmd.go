@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -226,7 +227,7 @@ func newOverrideListCommand() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tSCHEDULE\tPERSON\tREPLACES\tSTART\tEND\tBY\tREASON")
 			for _, o := range list {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Schedule, o.Person, firstNonEmpty(o.Replaces, "-"),
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Schedule, o.Person, cmp.Or(o.Replaces, "-"),
 					o.Start.Local().Format("2006-01-02 15:04"), o.End.Local().Format("2006-01-02 15:04"), o.Actor, printable(o.Reason, 60))
 			}
 			return w.Flush()

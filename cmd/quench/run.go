@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -65,7 +66,7 @@ aborted, failed or timed out).` + clientLong,
 				return err
 			}
 			r := &stepRun{cmd: cmd, c: c, json: cf.json, incident: id, yes: yes, dryRun: dryRun,
-				grant: firstNonEmpty(breakGlass, os.Getenv(envBreakGlass))}
+				grant: cmp.Or(breakGlass, os.Getenv(envBreakGlass))}
 			if len(args) == 1 {
 				return r.list()
 			}
