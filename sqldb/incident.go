@@ -141,28 +141,10 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Timeline returns an incident's events, oldest first, or ENOTFOUND.
 func (s *IncidentService) Timeline(ctx context.Context, id int64) ([]quench.TimelineEvent, error) {
-	rows, err := s.db.r.QueryContext(ctx,
-		`SELECT id, incident_id, at, kind, actor, text, data FROM timeline_events WHERE incident_id = $1 ORDER BY id`, id)
+	out, err := queryAll(ctx, s.db.r, "timeline", scanEvent,
+		`SELECT `+eventCols+` FROM timeline_events WHERE incident_id = $1 ORDER BY id`, id)
 	if err != nil {
-		return nil, readErr(ctx, "timeline", err)
-	}
-	defer rows.Close()
-	out := []quench.TimelineEvent{}
-	for rows.Next() {
-		var ev quench.TimelineEvent
-		var at timeCol
-		var data sql.NullString
-		if err := rows.Scan(&ev.ID, &ev.IncidentID, &at, &ev.Kind, &ev.Actor, &ev.Text, &data); err != nil {
-			return nil, readErr(ctx, "timeline", err)
-		}
-		ev.At = at.T
-		if data.String != "" {
-			ev.Data = json.RawMessage(data.String)
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, readErr(ctx, "timeline", err)
+		return nil, err
 	}
 	if len(out) == 0 {
 		// No events: tell an unknown incident from an empty timeline.
@@ -171,6 +153,23 @@ func (s *IncidentService) Timeline(ctx context.Context, id int64) ([]quench.Time
 		}
 	}
 	return out, nil
+}
+
+// eventCols are the columns scanEvent reads, in its order.
+const eventCols = `id, incident_id, at, kind, actor, text, data`
+
+func scanEvent(row interface{ Scan(...any) error }) (quench.TimelineEvent, error) {
+	var ev quench.TimelineEvent
+	var at timeCol
+	var data sql.NullString
+	if err := row.Scan(&ev.ID, &ev.IncidentID, &at, &ev.Kind, &ev.Actor, &ev.Text, &data); err != nil {
+		return ev, err
+	}
+	ev.At = at.T
+	if data.String != "" {
+		ev.Data = json.RawMessage(data.String)
+	}
+	return ev, nil
 }
 
 // Acknowledge marks a triggered incident acknowledged by actor. ECONFLICT

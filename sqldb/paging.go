@@ -536,29 +536,14 @@ func (s *PagingStore) DiagnosisEvents(ctx context.Context, incidentIDs []int64) 
 			ids[i] = strconv.FormatInt(id, 10)
 		}
 		// The ids are integers formatted here: safe to inline.
-		rows, err := s.db.r.QueryContext(ctx, `SELECT id, incident_id, at, kind, actor, text, data FROM timeline_events
+		evs, err := queryAll(ctx, s.db.r, "diagnosis events", scanEvent, `SELECT `+eventCols+` FROM timeline_events
 			WHERE incident_id IN (`+strings.Join(ids, ",")+`) AND kind IN ($1, $2, $3, $4) ORDER BY incident_id, id`,
 			quench.EventStepStarted, quench.EventStepFinished, quench.EventStepRefused, quench.EventDiagnosisShared)
 		if err != nil {
-			return nil, readErr(ctx, "diagnosis events", err)
+			return nil, err
 		}
-		for rows.Next() {
-			var ev quench.TimelineEvent
-			var at timeCol
-			var data sql.NullString
-			if err := rows.Scan(&ev.ID, &ev.IncidentID, &at, &ev.Kind, &ev.Actor, &ev.Text, &data); err != nil {
-				rows.Close()
-				return nil, readErr(ctx, "diagnosis events", err)
-			}
-			ev.At = at.T
-			if data.String != "" {
-				ev.Data = json.RawMessage(data.String)
-			}
+		for _, ev := range evs {
 			out[ev.IncidentID] = append(out[ev.IncidentID], ev)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, readErr(ctx, "diagnosis events", err)
 		}
 	}
 	return out, nil
