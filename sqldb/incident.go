@@ -32,8 +32,15 @@ const (
 	MaxIncidentLimit     = 500
 )
 
-const incidentCols = `id, status, severity, summary, runbook_id, source, integration, dedup_key, alert_count,
-	labels, annotations, opened_at, last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by`
+// incidentCols are the columns scanIncident reads, from incidentFrom: the
+// incident's row (i) and its repeats (r), counted apart (see
+// migration 020).
+const (
+	incidentCols = `i.id, i.status, i.severity, i.summary, i.runbook_id, i.source, i.integration, i.dedup_key,
+	i.alert_count + COALESCE(r.repeats, 0), i.labels, i.annotations, i.opened_at, COALESCE(r.last_seen_at, i.last_seen_at),
+	i.acknowledged_at, i.acknowledged_by, i.resolved_at, i.resolved_by`
+	incidentFrom = `incidents i LEFT JOIN incident_repeats r ON r.incident_id = i.id`
+)
 
 func scanIncident(row interface{ Scan(...any) error }) (*quench.Incident, error) {
 	var in quench.Incident
@@ -67,7 +74,7 @@ type querier interface {
 }
 
 func findIncident(ctx context.Context, q querier, id int64) (*quench.Incident, error) {
-	in, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM incidents WHERE id = $1`, id))
+	in, err := scanIncident(q.QueryRowContext(ctx, `SELECT `+incidentCols+` FROM `+incidentFrom+` WHERE i.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, quench.Errorf(quench.ENOTFOUND, "incident %d not found", id)
 	}
@@ -90,49 +97,49 @@ func (s *IncidentService) FindIncidents(ctx context.Context, f quench.IncidentFi
 	case f.Open && f.Status != "":
 		return nil, quench.Errorf(quench.EINVALID, "a status and open-only exclude each other")
 	case f.Open:
-		where = append(where, "status IN ('triggered', 'acknowledged')")
+		where = append(where, "i.status IN ('triggered', 'acknowledged')")
 	case f.Status != "":
 		if !f.Status.Valid() {
 			return nil, quench.Errorf(quench.EINVALID, "unknown status %q", f.Status)
 		}
-		where = append(where, "status = "+arg(string(f.Status)))
+		where = append(where, "i.status = "+arg(string(f.Status)))
 	}
 	if f.Text != "" {
 		// LOWER on both sides: SQLite's LIKE ignores ASCII case only and
 		// PostgreSQL's none. Labels are searched in their stored JSON.
 		p := arg("%" + likeEscaper.Replace(strings.ToLower(f.Text)) + "%")
-		where = append(where, "(LOWER(summary) LIKE "+p+" ESCAPE '\\' OR LOWER(dedup_key) LIKE "+p+" ESCAPE '\\' OR LOWER(labels) LIKE "+p+" ESCAPE '\\')")
+		where = append(where, "(LOWER(i.summary) LIKE "+p+" ESCAPE '\\' OR LOWER(i.dedup_key) LIKE "+p+" ESCAPE '\\' OR LOWER(i.labels) LIKE "+p+" ESCAPE '\\')")
 	}
 	if f.Severity != "" {
 		if !f.Severity.Valid() {
 			return nil, quench.Errorf(quench.EINVALID, "unknown severity %q", f.Severity)
 		}
-		where = append(where, "severity = "+arg(string(f.Severity)))
+		where = append(where, "i.severity = "+arg(string(f.Severity)))
 	}
 	if f.NoRunbook {
 		if f.RunbookID != "" {
 			return nil, quench.Errorf(quench.EINVALID, "a runbook id and no-runbook exclude each other")
 		}
-		where = append(where, "runbook_id IS NULL")
+		where = append(where, "i.runbook_id IS NULL")
 	} else if f.RunbookID != "" {
-		where = append(where, "runbook_id = "+arg(f.RunbookID))
+		where = append(where, "i.runbook_id = "+arg(f.RunbookID))
 	}
 	if f.BeforeID < 0 {
 		return nil, quench.Errorf(quench.EINVALID, "before id must not be negative")
 	}
 	if f.BeforeID > 0 {
-		where = append(where, "id < "+arg(f.BeforeID))
+		where = append(where, "i.id < "+arg(f.BeforeID))
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultIncidentLimit
 	}
 	limit = min(limit, MaxIncidentLimit)
-	q := `SELECT ` + incidentCols + ` FROM incidents`
+	q := `SELECT ` + incidentCols + ` FROM ` + incidentFrom
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY id DESC LIMIT ` + arg(limit)
+	q += ` ORDER BY i.id DESC LIMIT ` + arg(limit)
 	return queryAll(ctx, s.db.r, "find incidents", scanIncident, q, args...)
 }
 

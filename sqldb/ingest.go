@@ -72,8 +72,7 @@ type ingester struct {
 // Statements the writer prepares once.
 const (
 	stFindOpen = iota
-	stBumpIncident
-	stBumpCount
+	stRaiseSeverity
 	stAcknowledge
 	stResolve
 	stInsertAudit
@@ -86,12 +85,11 @@ const (
 var ingestSQL = [numStmts]string{
 	stFindOpen: `SELECT id, status, severity, COALESCE(runbook_id, '') FROM incidents
 		WHERE integration = $1 AND dedup_key = $2 AND status <> 'resolved'`,
-	stBumpIncident: `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2, severity = $3 WHERE id = $4`,
-	// stBumpCount leaves severity alone: on SQLite, setting an indexed
-	// column rewrites its index entry even when the value is the same.
-	stBumpCount:   `UPDATE incidents SET alert_count = alert_count + $1, last_seen_at = $2 WHERE id = $3`,
-	stAcknowledge: `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
-	stResolve:     `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
+	// Repeats are counted in incident_repeats (flushRepeats); only a raised
+	// severity touches the incident's own row.
+	stRaiseSeverity: `UPDATE incidents SET severity = $1 WHERE id = $2`,
+	stAcknowledge:   `UPDATE incidents SET status = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3`,
+	stResolve:       `UPDATE incidents SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE id = $3`,
 	stInsertAudit: `INSERT INTO audit_log (seq, at, actor, action, subject, outcome, data, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	stIncidentState: `SELECT status, severity, COALESCE(runbook_id, '') FROM incidents WHERE id = $1`,

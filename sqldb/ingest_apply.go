@@ -518,14 +518,10 @@ func (b *batchTx) newIDs(ctx context.Context, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// Multi-row statement sizes. A lookup takes up to prefetchRows keys, so a
-// batch over a thousand keys costs one round trip; an update takes up to
-// chunkRows incidents, since the work of its CASE grows with rows × rows.
-// Both stay well under the databases' parameter limits.
-const (
-	prefetchRows = 1024
-	chunkRows    = 256
-)
+// prefetchRows is how many keys one lookup of open incidents takes: a batch
+// over a thousand keys costs one round trip, well under the databases'
+// parameter limits.
+const prefetchRows = 1024
 
 // padRows rounds a multi-row statement's row count up to one of a few
 // sizes, so the same SQL text recurs and the driver's prepared statement
@@ -594,157 +590,6 @@ func (b *batchTx) scanOpen(ctx context.Context, q, integration string, args []an
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("sqldb: find open incidents: %w", err)
-	}
-	return nil
-}
-
-// flushRepeats writes the repeats counted in the batch on existing
-// incidents. With multiRow one
-// statement updates up to chunkRows incidents, whatever their values: the
-// CASE branches carry them, and each ELSE gives PostgreSQL the type.
-func (b *batchTx) flushRepeats(ctx context.Context) error {
-	if b.db.dialect == DialectPostgres && len(b.dirty) > 1 {
-		n := len(b.dirty)
-		ids, counts, lastSeen, severities := make([]int64, n), make([]int64, n), make([]time.Time, n), make([]string, n)
-		for i, st := range b.dirty {
-			ids[i], counts[i], lastSeen[i], severities[i] = st.id, st.repeats, st.lastSeen, string(st.severity)
-		}
-		if _, err := b.ExecContext(ctx, `UPDATE incidents AS i SET alert_count = i.alert_count + u.n, last_seen_at = u.last_seen,
-			severity = u.severity
-			FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[]) AS u(id, n, last_seen, severity)
-			WHERE i.id = u.id`, ids, counts, lastSeen, severities); err != nil {
-			return fmt.Errorf("sqldb: count repeats: %w", err)
-		}
-		return nil
-	}
-	if b.db.dialect == DialectSQLite && !b.g.db.multiRow {
-		return b.countRepeatsSQLite(ctx)
-	}
-	if !b.g.db.multiRow || len(b.dirty) == 1 {
-		for _, st := range b.dirty {
-			var err error
-			if st.raised {
-				_, err = b.stmt(ctx, stBumpIncident).ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id)
-			} else {
-				_, err = b.stmt(ctx, stBumpCount).ExecContext(ctx, st.repeats, st.lastSeen, st.id)
-			}
-			if err != nil {
-				return fmt.Errorf("sqldb: count repeats: %w", err)
-			}
-		}
-		return nil
-	}
-	var q strings.Builder
-	for sts := b.dirty; len(sts) > 0; {
-		chunk := sts[:min(len(sts), chunkRows)]
-		sts = sts[len(chunk):]
-		rows := padRows(len(chunk), chunkRows)
-		args := make([]any, 0, 4*rows)
-		for i := range rows {
-			// Padding repeats the last row: a repeated WHEN is never
-			// reached, and a repeated IN value changes nothing.
-			st := chunk[min(i, len(chunk)-1)]
-			args = append(args, st.id, st.repeats, st.lastSeen, string(st.severity))
-		}
-		q.Reset()
-		column := func(set string, col int, elseSQL string) {
-			q.WriteString(set + "CASE id")
-			for i := range rows {
-				fmt.Fprintf(&q, " WHEN $%d THEN $%d", 4*i+1, 4*i+col)
-			}
-			q.WriteString(" ELSE " + elseSQL + " END")
-		}
-		q.WriteString("UPDATE incidents SET ")
-		column("alert_count = alert_count + ", 2, "CAST(0 AS BIGINT)")
-		q.WriteString(", ")
-		column("last_seen_at = ", 3, "last_seen_at")
-		q.WriteString(", ")
-		column("severity = ", 4, "severity")
-		q.WriteString(" WHERE id IN (")
-		for i := range rows {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "$%d", 4*i+1)
-		}
-		q.WriteString(")")
-		if _, err := b.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("sqldb: count repeats: %w", err)
-		}
-	}
-	return nil
-}
-
-// countRows is the largest multi-row count statement on SQLite.
-const countRows = 256
-
-// countRepeatsSQLite writes repeats whose severity did not rise with
-// prepared statements of countRows rows, padded down to a few sizes: one
-// statement per few hundred incidents instead of one each, which is most
-// of the writer's work when a batch repeats many keys.
-func (b *batchTx) countRepeatsSQLite(ctx context.Context) error {
-	var plain []*openState
-	for _, st := range b.dirty {
-		if !st.raised {
-			plain = append(plain, st)
-			continue
-		}
-		if _, err := b.stmt(ctx, stBumpIncident).ExecContext(ctx, st.repeats, st.lastSeen, string(st.severity), st.id); err != nil {
-			return fmt.Errorf("sqldb: count repeats: %w", err)
-		}
-	}
-	for len(plain) > 0 {
-		if len(plain) < 4 {
-			for _, st := range plain {
-				if _, err := b.stmt(ctx, stBumpCount).ExecContext(ctx, st.repeats, st.lastSeen, st.id); err != nil {
-					return fmt.Errorf("sqldb: count repeats: %w", err)
-				}
-			}
-			return nil
-		}
-		// The largest size that the rows fill, so no statement is mostly
-		// padding.
-		rows := countRows
-		for rows > len(plain) {
-			rows /= 4
-		}
-		chunk := plain[:rows]
-		plain = plain[rows:]
-		stmt := b.g.counts[rows]
-		args := make([]any, 0, 3*rows)
-		for _, st := range chunk {
-			args = append(args, st.id, st.repeats, st.lastSeen)
-		}
-		if _, err := b.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("sqldb: count repeats: %w", err)
-		}
-	}
-	return nil
-}
-
-// prepareCounts prepares the count statements of 4, 16, 64 and countRows
-// rows; it runs before the writer starts, since a statement cannot be
-// prepared on SQLite's one writer connection while a batch holds it.
-func (g *ingester) prepareCounts(ctx context.Context) error {
-	g.counts = map[int]*sql.Stmt{}
-	for rows := 4; rows <= countRows; rows *= 4 {
-		var q strings.Builder
-		q.WriteString("WITH v(id, n, last_seen) AS (VALUES ")
-		for i := range rows {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			// Anonymous parameters: the driver looks each $N name up
-			// in a list as long as the statement's, which made binding
-			// a large statement cost more than running it.
-			q.WriteString("(?, ?, ?)")
-		}
-		q.WriteString(") UPDATE incidents SET alert_count = alert_count + v.n, last_seen_at = v.last_seen FROM v WHERE incidents.id = v.id")
-		s, err := g.db.w.PrepareContext(ctx, q.String())
-		if err != nil {
-			return fmt.Errorf("sqldb: prepare count repeats: %w", err)
-		}
-		g.counts[rows] = s
 	}
 	return nil
 }

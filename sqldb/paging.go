@@ -416,13 +416,8 @@ func (s *PagingStore) FindEscalation(ctx context.Context, incidentID int64) (*qu
 // OpenEscalations returns open incidents whose escalation has not stopped,
 // oldest first, each with its state (nil when it never started).
 func (s *PagingStore) OpenEscalations(ctx context.Context) ([]quench.OpenEscalation, error) {
-	cols := strings.ReplaceAll(incidentCols, "\n\t", " ")
-	var icols []string
-	for _, c := range strings.Split(cols, ",") {
-		icols = append(icols, "i."+strings.TrimSpace(c))
-	}
-	rows, err := s.db.r.QueryContext(ctx, `SELECT `+strings.Join(icols, ", ")+`, e.incident_id
-		FROM incidents i LEFT JOIN escalations e ON e.incident_id = i.id
+	rows, err := s.db.r.QueryContext(ctx, `SELECT `+incidentCols+`, e.incident_id
+		FROM `+incidentFrom+` LEFT JOIN escalations e ON e.incident_id = i.id
 		WHERE i.status <> 'resolved' AND (e.incident_id IS NULL OR NOT e.stopped) ORDER BY i.id`)
 	if err != nil {
 		return nil, readErr(ctx, "open escalations", err)
