@@ -62,6 +62,7 @@ func (s *ServeCommand) openChecks(ctx context.Context, srv *quenchhttp.Server) e
 	}
 	if len(checks) >= manyChecks && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(40)
+		s.gcPinned = true
 	}
 	eng := &check.Engine{
 		Alerts:    srv.Alerts,

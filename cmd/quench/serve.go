@@ -47,11 +47,14 @@ type ServeCommand struct {
 	// instance on the database (sharedEvents).
 	Events       quench.EventService
 	sharedEvents *sqldb.EventService
-	Pack         *markdown.Pack
-	Server       *quenchhttp.Server
-	Runner       *runner.Runner   // diagnosis and remediation (steprunner.go)
-	Paging       *escalate.Engine // escalation and notifications (paging.go); nil when off
-	Drills       *drill.Service   // drills on request and on schedule (drill.go)
+	// gcPinned: the collector's setting was chosen at open (GOGC=40 for
+	// many checks); Run leaves it alone.
+	gcPinned bool
+	Pack     *markdown.Pack
+	Server   *quenchhttp.Server
+	Runner   *runner.Runner   // diagnosis and remediation (steprunner.go)
+	Paging   *escalate.Engine // escalation and notifications (paging.go); nil when off
+	Drills   *drill.Service   // drills on request and on schedule (drill.go)
 	// Heartbeats watches the jobs that ping quench (signals.go).
 	Heartbeats *heartbeat.Monitor
 	Checks     *check.Engine // built-in checks (checks.go)
@@ -129,6 +132,9 @@ func (s *ServeCommand) Run(ctx context.Context) error {
 		return err
 	}
 	s.Log.Info("quench serving", "url", s.Server.URL(), "runbooks", len(s.Pack.Runbooks), "pack", s.Pack.Dir, "db", s.DB.Dialect())
+	if os.Getenv("GOGC") == "" && !s.gcPinned {
+		go tuneGC(ctx) // gc.go
+	}
 	<-ctx.Done()
 	s.Log.Info("shutting down: finishing in-flight requests (Ctrl-C again to stop at once)")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
