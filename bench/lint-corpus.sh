@@ -31,7 +31,7 @@ roles:
 first_steps:
   - name: health
     title: Check overall health
-    command: curl -fsS https://api.example.com/healthz | jq
+    command: set -o pipefail; curl -fsS https://api.example.com/healthz | jq
 EOF
 
 cats=("Infrastructure & Services" "Application & Jobs" "External Integrations" "Backup & Recovery")
@@ -65,11 +65,13 @@ The synthetic check $i fails; see [the next runbook](./$nextid.md).
 
 1. Check the containers:
    ${fence}sh
+   set -o pipefail
    docker compose ps
    docker compose logs --tail=200 api | grep -i error
    $fence
 2. Check health:
    ${fence}sh {\"timeout\": \"20s\"}
+   set -o pipefail
    curl -fsS https://api.example.com/healthz | jq .
    $fence
 3. Check the disk:
@@ -102,7 +104,7 @@ The synthetic check $i fails; see [the next runbook](./$nextid.md).
    $fence
 5. Clear the failed jobs.
    ${fence}sh {\"confirm\": true, \"target\": \"db-host\"}
-   psql -U app -c \"DELETE FROM jobs WHERE state = 'failed'\"
+   PGCONNECT_TIMEOUT=5 PGOPTIONS='-c statement_timeout=10s -c lock_timeout=1s' timeout 20 psql -U app -c \"DELETE FROM jobs WHERE state = 'failed'\"
    $fence
 
 ## Rollback/restore pointers
