@@ -40,8 +40,10 @@ type Spec struct {
 	// runbooks' match expressions route the alert (source "check", check
 	// NAME, body the HTTP response's JSON).
 	Runbook string `yaml:"runbook"`
-	// DependsOn names checks this one depends on; it is shown and carried
-	// on the alert (annotation depends_on) for inhibition rules.
+	// DependsOn names checks this one depends on: while one of them has an
+	// open incident, this check's failure is its symptom (serve turns it
+	// into inhibition rules). It is also shown and carried on the alert
+	// (annotation depends_on).
 	DependsOn []string `yaml:"depends_on"`
 	// Conditions must all hold for a run to pass: expr expressions over
 	// the kind's variables (see docs/checks.md).

@@ -70,13 +70,33 @@ type InhibitRule struct {
 // rules: an open incident of a dependency holds back alerts routed to
 // the dependent runbook.
 func DependsOn(deps map[string][]string) []InhibitRule {
+	return dependencies(deps, "", func(id string) []quench.LabelMatcher {
+		return []quench.LabelMatcher{{Name: "runbook", Op: quench.MatchEqual, Value: id}}
+	})
+}
+
+// CheckDependsOn turns each check's depends_on (check name → the checks
+// it needs) into inhibition rules: while a check it depends on has an
+// open incident, the check's own failure is that incident's symptom.
+func CheckDependsOn(deps map[string][]string) []InhibitRule {
+	return dependencies(deps, "check ", func(name string) []quench.LabelMatcher {
+		return []quench.LabelMatcher{
+			{Name: "source", Op: quench.MatchEqual, Value: quench.SourceCheck},
+			{Name: "check", Op: quench.MatchEqual, Value: name},
+		}
+	})
+}
+
+// dependencies makes one rule per dependency, in a stable order: the
+// dependency's matchers (match) as source, the dependent's as target.
+func dependencies(deps map[string][]string, kind string, match func(string) []quench.LabelMatcher) []InhibitRule {
 	var out []InhibitRule
 	for _, dependent := range slices.Sorted(maps.Keys(deps)) {
 		for _, on := range deps[dependent] {
 			out = append(out, InhibitRule{
-				Name:   fmt.Sprintf("%s depends on %s", dependent, on),
-				Source: []quench.LabelMatcher{{Name: "runbook", Op: quench.MatchEqual, Value: on}},
-				Target: []quench.LabelMatcher{{Name: "runbook", Op: quench.MatchEqual, Value: dependent}},
+				Name:   fmt.Sprintf("%s%s depends on %s", kind, dependent, on),
+				Source: match(on),
+				Target: match(dependent),
 			})
 		}
 	}

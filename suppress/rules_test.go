@@ -54,6 +54,28 @@ func TestDependsOnAndLabels(t *testing.T) {
 	if !quench.MatchAll(rules[0].Source, incidentLabels(db)) || !quench.MatchAll(rules[0].Target, al) {
 		t.Fatalf("db-down does not inhibit api-down: %+v", rules[0])
 	}
+	// A check's depends_on: the failing database check's incident holds
+	// back the API check that needs it, and nothing else.
+	checkRules := CheckDependsOn(map[string][]string{"api": {"postgres"}})
+	if len(checkRules) != 1 || checkRules[0].Name != "check api depends on postgres" {
+		t.Fatalf("check rules: %+v", checkRules)
+	}
+	pg := &quench.Incident{Source: quench.SourceCheck, Labels: map[string]string{"check": "postgres"}}
+	apiCheck := alertLabels(&quench.Alert{Source: quench.SourceCheck, Check: "api", Labels: map[string]string{"check": "api"}}, nil)
+	if !quench.MatchAll(checkRules[0].Source, incidentLabels(pg)) || !quench.MatchAll(checkRules[0].Target, apiCheck) {
+		t.Fatalf("postgres does not inhibit api: %+v", checkRules[0])
+	}
+	for _, other := range []*quench.Incident{
+		{Source: quench.SourceCheck, Labels: map[string]string{"check": "redis"}},
+		{Source: "alertmanager", Labels: map[string]string{"check": "postgres"}}, // a label, not the check
+	} {
+		if quench.MatchAll(checkRules[0].Source, incidentLabels(other)) {
+			t.Errorf("%+v inhibits api", other)
+		}
+	}
+	if quench.MatchAll(checkRules[0].Target, alertLabels(&quench.Alert{Source: quench.SourceCheck, Check: "worker", Labels: map[string]string{"check": "worker"}}, nil)) {
+		t.Error("the rule holds back a check that does not depend on postgres")
+	}
 	// An alert's own label wins over what quench adds.
 	own := alertLabels(&quench.Alert{Source: "generic", Labels: map[string]string{"source": "stripe"}}, nil)
 	if own["source"] != "stripe" {

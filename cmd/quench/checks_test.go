@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -214,4 +216,65 @@ func TestLintCoverage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckDependsOnFoldsSymptoms: a check's depends_on holds back its
+// failure while a check it needs has an open incident: the database
+// check's incident shows the API check as a symptom instead of a second
+// incident, and once the database heals the API, still failing, opens its
+// own.
+func TestCheckDependsOnFoldsSymptoms(t *testing.T) {
+	db, api := newFlipTarget(t), newFlipTarget(t)
+	db.failing.Store(true)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "quench.yaml")
+	body := "checks:\n  - name: postgres\n    interval: 1s\n    http:\n      url: " + db.URL + "\n" +
+		"  - name: api\n    interval: 1s\n    depends_on: [postgres]\n    http:\n      url: " + api.URL + "\n"
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(cfgPath, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data, cfg.Listen, cfg.Runbooks = dir, "127.0.0.1:0", "../../runbooks"
+	cfg.Env, _ = localPackEnv(t)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := &ServeCommand{Config: cfg, ConfigPath: cfgPath}
+	if err := s.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	})
+	inc := sqldbIncidents(s)
+	waitUntil(t, "the database check opens an incident", func() bool { return openByKey(t, inc)["postgres"] != nil })
+	pg := openByKey(t, inc)["postgres"]
+
+	api.failing.Store(true)
+	waitUntil(t, "the API failure shows on the database incident", func() bool {
+		tl, err := inc.Timeline(context.Background(), pg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range tl {
+			if ev.Kind == quench.EventSymptom && strings.Contains(ev.Text, "api") {
+				return true
+			}
+		}
+		return false
+	})
+	if open := openByKey(t, inc); len(open) != 1 {
+		t.Fatalf("open incidents while the database is down: %v, want only postgres", slices.Collect(maps.Keys(open)))
+	}
+
+	db.failing.Store(false)
+	waitUntil(t, "the database heals and the API opens its own incident", func() bool {
+		open := openByKey(t, inc)
+		return open["postgres"] == nil && open["api"] != nil
+	})
 }

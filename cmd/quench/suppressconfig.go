@@ -117,7 +117,8 @@ func (r InhibitRuleConfig) rule(at string) (suppress.InhibitRule, error) {
 }
 
 // suppressRules builds the windows and rules of cfg, checking the runbook
-// ids of depends_on against the pack.
+// ids of depends_on against the pack; each check's depends_on becomes
+// rules too (its names were checked when the checks compiled).
 func suppressRules(cfg Config, pack *markdown.Pack) (suppress.Rules, error) {
 	var r suppress.Rules
 	for i, m := range cfg.Maintenance {
@@ -142,5 +143,12 @@ func suppressRules(cfg Config, pack *markdown.Pack) (suppress.Rules, error) {
 		}
 	}
 	r.Inhibit = append(r.Inhibit, suppress.DependsOn(cfg.DependsOn)...)
+	checkDeps := map[string][]string{}
+	for _, c := range cfg.Checks {
+		if len(c.DependsOn) > 0 {
+			checkDeps[c.Name] = c.DependsOn
+		}
+	}
+	r.Inhibit = append(r.Inhibit, suppress.CheckDependsOn(checkDeps)...)
 	return r, nil
 }
