@@ -207,11 +207,18 @@ func TestBrowser(t *testing.T) {
 		id := be.postAlert(t, map[string]any{"summary": "keyboard probe", "severity": "low", "dedup_key": "keys"})
 		be.do(t, tab, chromedp.Navigate(base+"/incidents"), chromedp.WaitVisible(fmt.Sprintf("#inc-%d", id)))
 		be.do(t, tab, chromedp.KeyEvent("?"), chromedp.WaitVisible("#help"), chromedp.KeyEvent("\x1b"), chromedp.WaitNotVisible("#help"))
-		// j selects the newest incident, a acknowledges it.
+		// j selects the newest incident. A newer one arriving above it
+		// (the live list redraws) leaves the selection on it, and a
+		// acknowledges it, not the newcomer.
 		be.do(t, tab, chromedp.KeyEvent("j"), chromedp.WaitVisible(fmt.Sprintf("#inc-%d.selected", id)))
+		newer := be.postAlert(t, map[string]any{"summary": "arrives while one is selected", "severity": "low", "dedup_key": "keys-newer"})
+		be.do(t, tab, chromedp.WaitVisible(fmt.Sprintf("#inc-%d", newer)), chromedp.WaitVisible(fmt.Sprintf("#inc-%d.selected", id)))
 		be.do(t, tab, chromedp.KeyEvent("a"), chromedp.WaitVisible(fmt.Sprintf("#inc-%d .status-acknowledged", id)))
 		if inc, err := be.srv.Incidents.FindIncident(context.Background(), id); err != nil || inc.Status != quench.StatusAcknowledged {
 			t.Errorf("after j a: %+v, %v", inc, err)
+		}
+		if inc, err := be.srv.Incidents.FindIncident(context.Background(), newer); err != nil || inc.Status != quench.StatusTriggered {
+			t.Errorf("the incident that arrived after the selection: %+v, %v", inc, err)
 		}
 	})
 

@@ -30,23 +30,40 @@
   }
 
   // Selection for j/k: incident rows on the list, steps on an incident.
+  // It follows the element (by id), not its position: when a new incident
+  // arrives above the selected one, a and r still act on the row the
+  // responder chose.
   var selected = -1;
+  var selectedId = "";
   function items() {
     return Array.prototype.slice.call(document.querySelectorAll("#incidents > li.inc, .step"));
+  }
+  // mark shows the selection on the rows as they are now and returns the
+  // selected element; it never moves the focus.
+  function mark() {
+    var list = items();
+    if (selected < 0 || list.length === 0) return null;
+    if (selectedId) {
+      var at = list.findIndex(function (el) { return el.id === selectedId; });
+      if (at >= 0) selected = at;
+    }
+    selected = Math.min(list.length - 1, selected);
+    list.forEach(function (el, j) { el.classList.toggle("selected", j === selected); });
+    selectedId = list[selected].id;
+    return list[selected];
   }
   function select(i) {
     var list = items();
     if (list.length === 0) return;
     selected = Math.max(0, Math.min(list.length - 1, i));
-    list.forEach(function (el, j) { el.classList.toggle("selected", j === selected); });
-    var el = list[selected];
+    selectedId = list[selected].id;
+    var el = mark();
     el.scrollIntoView({ block: "nearest" });
     var link = el.querySelector("a.inc-link, button, a.button");
     if (link) link.focus({ preventScroll: true });
   }
   function current() {
-    var list = items();
-    return selected >= 0 && selected < list.length ? list[selected] : null;
+    return mark();
   }
   function submit(form) {
     if (form) {
@@ -130,9 +147,13 @@
     liveState(src, true);
     src.querySelectorAll("[data-refresh]").forEach(function (el) { htmx.trigger(el, "sse:incident"); });
   });
-  document.addEventListener("htmx:afterSwap", function (e) {
+  document.addEventListener("htmx:afterSwap", function () {
     localTimes(document);
-    if (selected >= 0) select(selected);
+  });
+  // After settling, not swapping: htmx puts the new rows' own attributes
+  // back when it settles, which dropped a selection marked at the swap.
+  document.addEventListener("htmx:afterSettle", function () {
+    mark();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
