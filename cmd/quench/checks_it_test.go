@@ -123,18 +123,7 @@ func TestChecksOutages(t *testing.T) {
 	cfg.Paging = PagingConfig{}
 	cfg.Heartbeats = nil
 	cfg.Diagnosis.Auto = itPtr(false)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s := &ServeCommand{Config: cfg}
-	if err := s.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
+	s := openServe(t, cfg, "")
 	passing := func(name string) bool {
 		sts, _ := s.Checks.Checks(context.Background())
 		for _, st := range sts {

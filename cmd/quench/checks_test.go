@@ -83,33 +83,14 @@ func newFlipTarget(t *testing.T) *flipTarget {
 func TestServeChecks(t *testing.T) {
 	ft := newFlipTarget(t)
 	ft.failing.Store(true)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "quench.yaml")
+	s := serveConfigFile(t, "checks:\n  - name: api-healthz\n    interval: 1s\n    runbook: api-down\n    severity: critical\n    http:\n      url: "+ft.URL+"/healthz\n"+
+		"  - name: other\n    interval: 1s\n    http:\n      url: "+ft.URL+"/other\n")
+	dir := s.Config.Data
 	write := func(body string) {
-		if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		if err := os.WriteFile(s.ConfigPath, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("checks:\n  - name: api-healthz\n    interval: 1s\n    runbook: api-down\n    severity: critical\n    http:\n      url: " + ft.URL + "/healthz\n" +
-		"  - name: other\n    interval: 1s\n    http:\n      url: " + ft.URL + "/other\n")
-	cfg, err := LoadConfig(cfgPath, os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Data, cfg.Listen, cfg.Runbooks = dir, "127.0.0.1:0", "../../runbooks"
-	cfg.Env, _ = localPackEnv(t)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s := &ServeCommand{Config: cfg, ConfigPath: cfgPath}
-	if err := s.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
 	inc := sqldbIncidents(s)
 	waitUntil(t, "both checks open incidents", func() bool { return len(openByKey(t, inc)) == 2 })
 	got := openByKey(t, inc)["api-healthz"]
@@ -144,6 +125,44 @@ func TestServeChecks(t *testing.T) {
 	if err != nil || len(sts) != 1 {
 		t.Errorf("checks after reload: %v %v", sts, err)
 	}
+}
+
+// serveConfigFile starts quench serve in this process on a config file
+// holding body (SIGHUP rereads it), with a fresh data directory, the
+// shipped pack and its variables pointed at local stubs.
+func serveConfigFile(t *testing.T, body string) *ServeCommand {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "quench.yaml")
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(cfgPath, os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data, cfg.Listen, cfg.Runbooks = dir, "127.0.0.1:0", "../../runbooks"
+	cfg.Env, _ = localPackEnv(t)
+	return openServe(t, cfg, cfgPath)
+}
+
+// openServe validates cfg and opens quench serve on it in this process,
+// closed when the test ends; cfgPath, when set, is what SIGHUP rereads.
+func openServe(t *testing.T, cfg Config, cfgPath string) *ServeCommand {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := &ServeCommand{Config: cfg, ConfigPath: cfgPath}
+	if err := s.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Close(ctx)
+	})
+	return s
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
@@ -226,31 +245,8 @@ func TestLintCoverage(t *testing.T) {
 func TestCheckDependsOnFoldsSymptoms(t *testing.T) {
 	db, api := newFlipTarget(t), newFlipTarget(t)
 	db.failing.Store(true)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "quench.yaml")
-	body := "checks:\n  - name: postgres\n    interval: 1s\n    http:\n      url: " + db.URL + "\n" +
-		"  - name: api\n    interval: 1s\n    depends_on: [postgres]\n    http:\n      url: " + api.URL + "\n"
-	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig(cfgPath, os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Data, cfg.Listen, cfg.Runbooks = dir, "127.0.0.1:0", "../../runbooks"
-	cfg.Env, _ = localPackEnv(t)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s := &ServeCommand{Config: cfg, ConfigPath: cfgPath}
-	if err := s.Open(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s.Close(ctx)
-	})
+	s := serveConfigFile(t, "checks:\n  - name: postgres\n    interval: 1s\n    http:\n      url: "+db.URL+"\n"+
+		"  - name: api\n    interval: 1s\n    depends_on: [postgres]\n    http:\n      url: "+api.URL+"\n")
 	inc := sqldbIncidents(s)
 	waitUntil(t, "the database check opens an incident", func() bool { return openByKey(t, inc)["postgres"] != nil })
 	pg := openByKey(t, inc)["postgres"]
