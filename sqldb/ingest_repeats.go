@@ -29,7 +29,7 @@ func (b *batchTx) flushRepeats(ctx context.Context) error {
 	}
 	for rest := b.dirty; len(rest) > 0; {
 		// The largest prepared size the rows fill, so no statement is
-		// padding: 300 repeats take a 256, a 16, three 4s and 2 singles.
+		// padding: 300 repeats take a 256, two 16s and three 4s.
 		rows := countRows
 		for rows > len(rest) {
 			rows /= 4
